@@ -1,0 +1,43 @@
+//! Test helpers: inline YAML to engine inputs.
+
+use crate::k8s::{ContainerPort, Labels, NetworkPolicySpec, Protocol};
+
+use super::cluster::{Policy, Workload};
+
+/// Parses a `NetworkPolicySpec` from YAML; panics on bad test input.
+pub(crate) fn spec(yaml: &str) -> NetworkPolicySpec {
+    match serde_saphyr::from_str(yaml) {
+        Ok(s) => s,
+        Err(e) => panic!("bad test spec: {e}\n{yaml}"),
+    }
+}
+
+/// A policy from YAML.
+pub(crate) fn policy(ns: &str, name: &str, yaml: &str) -> Policy {
+    Policy::new(ns, name, spec(yaml))
+}
+
+/// Labels from `k=v` pairs.
+pub(crate) fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A workload with `app=<name>` and the given container ports.
+pub(crate) fn workload(ns: &str, name: &str, ports: &[(&str, u16, Protocol)]) -> Workload {
+    Workload {
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        labels: labels(&[("app", name)]),
+        ports: ports
+            .iter()
+            .map(|&(n, port, protocol)| ContainerPort {
+                name: (!n.is_empty()).then(|| n.to_string()),
+                port,
+                protocol,
+            })
+            .collect(),
+    }
+}

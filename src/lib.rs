@@ -1,0 +1,22 @@
+//! netpolgen: Kubernetes NetworkPolicies from a declared intent, rendered
+//! through templates and verified to allow exactly the declared flows.
+//!
+//! The render pipeline is `load -> spec -> model -> render -> verify ->
+//! emit`; [`engine`] evaluates NetworkPolicies on its own and knows nothing
+//! of templates.
+
+pub mod cli;
+pub mod diag;
+pub mod engine;
+pub mod field;
+pub mod k8s;
+pub mod krm;
+pub mod load;
+pub mod merge;
+pub mod model;
+pub mod names;
+pub mod ports;
+pub mod render;
+pub mod spec;
+pub mod verify;
+pub mod yaml;

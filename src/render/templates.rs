@@ -1,0 +1,167 @@
+//! Template expansion: every `*.yaml.j2` is rendered once with the whole
+//! model in context and yields a YAML stream. Undefined variables are
+//! errors, loops are bounded by fuel, and templates can reach neither files
+//! nor the environment: only the sources handed in here exist.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::diag::{Diagnostic, Errors};
+use crate::model::Model;
+
+/// The templates compiled into the binary.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "default-deny.yaml.j2",
+        include_str!("../../templates/default-deny.yaml.j2"),
+    ),
+    (
+        "flows-egress.yaml.j2",
+        include_str!("../../templates/flows-egress.yaml.j2"),
+    ),
+    (
+        "flows-ingress.yaml.j2",
+        include_str!("../../templates/flows-ingress.yaml.j2"),
+    ),
+];
+
+/// Enough for tens of thousands of flows; stops runaway loops.
+const FUEL: u64 = 200_000_000;
+
+/// One template source and where it came from (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub text: String,
+    /// `built-in` or the file's path.
+    pub origin: String,
+}
+
+/// The set of templates to render, by file name.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateSet(pub BTreeMap<String, Source>);
+
+impl TemplateSet {
+    /// The built-in templates.
+    pub fn builtin() -> TemplateSet {
+        TemplateSet(
+            BUILTIN
+                .iter()
+                .map(|(name, text)| {
+                    (
+                        name.to_string(),
+                        Source {
+                            text: text.to_string(),
+                            origin: "built-in".into(),
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Adds or replaces a template of the same name.
+    pub fn insert(&mut self, name: String, source: Source) {
+        self.0.insert(name, source);
+    }
+}
+
+/// The output of one template.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub template: String,
+    pub origin: String,
+    pub text: String,
+}
+
+/// Renders every template with the model as context, in name order.
+pub fn expand(set: &TemplateSet, model: &Model) -> Result<Vec<Rendered>, Errors> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.add_filter("toyaml", toyaml);
+    env.add_filter("nindent", nindent);
+    let template_error = |name: &str, source: &Source, err: minijinja::Error| -> Diagnostic {
+        let mut message = format!("template error: {}", err.kind());
+        if let Some(detail) = err.detail() {
+            message.push_str(": ");
+            message.push_str(detail);
+        }
+        let file = if source.origin == "built-in" {
+            format!("{name} (built-in)")
+        } else {
+            source.origin.clone()
+        };
+        Diagnostic::error(message).in_file(file).at_line(err.line())
+    };
+    let mut errors = Vec::new();
+    for (name, source) in &set.0 {
+        if let Err(err) = env.add_template_owned(name.clone(), source.text.clone()) {
+            errors.push(template_error(name, source, err));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Errors(errors));
+    }
+    let ctx = minijinja::Value::from(Serde(model));
+    let mut out = Vec::new();
+    for (name, source) in &set.0 {
+        let rendered = env.get_template(name).and_then(|t| t.render(&ctx));
+        match rendered {
+            Ok(text) => out.push(Rendered {
+                template: name.clone(),
+                origin: source.origin.clone(),
+                text,
+            }),
+            Err(err) => errors.push(template_error(name, source, err)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+/// `{{ value | toyaml }}`: block YAML without the trailing newline.
+fn toyaml(value: minijinja::Value) -> Result<String, minijinja::Error> {
+    let text = serde_saphyr::to_string(&value).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+    })?;
+    Ok(text.trim_end_matches('\n').to_string())
+}
+
+/// `{{ text | nindent(n) }}`: a newline, then every line indented by `n`.
+fn nindent(text: String, width: usize) -> String {
+    let pad = " ".repeat(width);
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nindent_starts_a_block() {
+        assert_eq!(
+            nindent("a: 1\nb:\n  c: 2".into(), 2),
+            "\n  a: 1\n  b:\n    c: 2"
+        );
+    }
+
+    #[test]
+    fn toyaml_quotes_what_yaml_1_1_would_retype() {
+        let v = minijinja::Value::from(Serde(serde_json::json!({"a": "on", "b": 1})));
+        assert_eq!(toyaml(v).unwrap(), "a: \"on\"\nb: 1");
+    }
+}

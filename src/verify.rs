@@ -1,0 +1,473 @@
+//! Proof that the rendered policies allow exactly the declared flows.
+//!
+//! A synthetic cluster is built from the model: one workload per service and
+//! peer, plus probes that a careless policy would admit (an unlabelled pod in
+//! every namespace involved, pods wearing a peer's labels in the wrong
+//! namespace, copies of every service in a foreign namespace, and addresses
+//! inside and outside every CIDR). The engine evaluates the rendered policies
+//! over it. Within the traffic those policies govern (everything into the
+//! namespace, and everything out of pods whose egress is isolated), the
+//! allowed ports must equal the declared ones for every pair, and every
+//! `expect` entry must hold.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::engine::{
+    Access, Cluster, Endpoint, Engine, Policy, PortSet, Workload, selector_matches,
+};
+use crate::k8s::{ContainerPort, LabelSelector, Labels, NetworkPolicy, PolicyType};
+use crate::model::{Model, NAMESPACE_NAME_LABEL, Target};
+use crate::ports::PortSpec;
+
+/// The foreign namespace that holds copies of every service.
+const ELSEWHERE: &str = "netpolgen-elsewhere";
+/// How many lines of differences a report shows before summarising.
+const MAX_LINES: usize = 40;
+
+/// A flow that should exist and does not, or exists and should not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// `from -> to:ports`, then the policies responsible.
+    pub message: String,
+    /// Index into `spec.expect`, for findings about an expectation.
+    pub expect: Option<usize>,
+}
+
+/// Either end of a synthetic connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ep {
+    W(usize),
+    X(usize),
+}
+
+struct Synthetic {
+    cluster: Cluster,
+    names: Vec<String>,
+    in_ns: Vec<usize>,
+    services: BTreeMap<String, usize>,
+    externals: Vec<(IpAddr, String)>,
+}
+
+impl Synthetic {
+    fn build(model: &Model, policies: &[NetworkPolicy]) -> Synthetic {
+        let ns = model.namespace.clone();
+        let mut namespaces: BTreeMap<String, Labels> = BTreeMap::new();
+        let mut workloads = Vec::new();
+        let mut names = Vec::new();
+        let mut push = |w: Workload, name: String, workloads: &mut Vec<Workload>| {
+            workloads.push(w);
+            names.push(name);
+            workloads.len() - 1
+        };
+        let mut services = BTreeMap::new();
+        for s in model.services.values() {
+            let ports = s
+                .ports
+                .iter()
+                .map(|(n, p)| ContainerPort {
+                    name: Some(n.clone()),
+                    port: p.port,
+                    protocol: p.protocol,
+                })
+                .collect::<Vec<_>>();
+            let w = Workload {
+                namespace: ns.clone(),
+                name: s.name.clone(),
+                labels: s.labels.clone(),
+                ports: ports.clone(),
+            };
+            services.insert(s.name.clone(), push(w, s.name.clone(), &mut workloads));
+            let copy = Workload {
+                namespace: ELSEWHERE.into(),
+                name: s.name.clone(),
+                labels: s.labels.clone(),
+                ports,
+            };
+            push(
+                copy,
+                format!("a pod like {} in namespace {ELSEWHERE}", s.name),
+                &mut workloads,
+            );
+        }
+        let probe = |namespace: &str| Workload {
+            namespace: namespace.into(),
+            name: "netpolgen-probe".into(),
+            ..Default::default()
+        };
+        push(
+            probe(&ns),
+            format!("an unlabelled pod in {ns}"),
+            &mut workloads,
+        );
+        push(
+            probe(ELSEWHERE),
+            format!("an unlabelled pod in {ELSEWHERE}"),
+            &mut workloads,
+        );
+        let mut externals = Vec::new();
+        for p in model.peers.values() {
+            if let Some(cidr) = &p.cidr {
+                if let Ok(net) = cidr.parse::<ipnet::IpNet>() {
+                    externals.push((
+                        first_host(net),
+                        format!("{} (peer {})", first_host(net), p.name),
+                    ));
+                }
+                for ex in &p.except {
+                    if let Ok(net) = ex.parse::<ipnet::IpNet>() {
+                        externals.push((
+                            first_host(net),
+                            format!("{} (excepted from peer {})", first_host(net), p.name),
+                        ));
+                    }
+                }
+                continue;
+            }
+            let ns_labels = p.namespace_selector.clone().unwrap_or_default();
+            let peer_ns = ns_labels
+                .get(NAMESPACE_NAME_LABEL)
+                .cloned()
+                .unwrap_or_else(|| format!("netpolgen-peer-{}", p.name));
+            let entry = namespaces.entry(peer_ns.clone()).or_default();
+            entry.extend(ns_labels);
+            let labels = p.selector.clone().unwrap_or_default();
+            let w = Workload {
+                namespace: peer_ns.clone(),
+                name: p.name.clone(),
+                labels: labels.clone(),
+                ports: Vec::new(),
+            };
+            push(w, p.name.clone(), &mut workloads);
+            if p.selector.is_some() {
+                push(
+                    probe(&peer_ns),
+                    format!("an unlabelled pod in {peer_ns}"),
+                    &mut workloads,
+                );
+                let impostor = Workload {
+                    namespace: ns.clone(),
+                    name: format!("like-{}", p.name),
+                    labels,
+                    ports: Vec::new(),
+                };
+                push(
+                    impostor,
+                    format!("a pod like {} in {ns}", p.name),
+                    &mut workloads,
+                );
+            }
+        }
+        for ip in ["192.0.2.1", "2001:db8::1"] {
+            let ip: IpAddr = ip.parse().expect("literal address");
+            if !externals.iter().any(|(e, _)| *e == ip) {
+                externals.push((ip, format!("{ip} (outside the cluster)")));
+            }
+        }
+        let in_ns = (0..workloads.len())
+            .filter(|&i| workloads[i].namespace == ns)
+            .collect();
+        let policies = policies.iter().map(|p| Policy::from_k8s(p, &ns)).collect();
+        Synthetic {
+            cluster: Cluster::new(namespaces, workloads, policies),
+            names,
+            in_ns,
+            services,
+            externals,
+        }
+    }
+
+    fn name(&self, ep: Ep) -> &str {
+        match ep {
+            Ep::W(i) => &self.names[i],
+            Ep::X(i) => &self.externals[i].1,
+        }
+    }
+
+    /// The endpoints a flow end stands for, by the same label matching the
+    /// policies use.
+    fn members(&self, model: &Model, target: &Target) -> Vec<Ep> {
+        let ns_pods = self.in_ns.iter().map(|&i| Ep::W(i));
+        match target {
+            Target::Service(s) => vec![Ep::W(self.services[s])],
+            Target::All => ns_pods.collect(),
+            Target::Group(g) => {
+                let sel = LabelSelector::labels(model.groups[g].selector.clone());
+                self.in_ns
+                    .iter()
+                    .filter(|&&i| selector_matches(&sel, &self.cluster.workloads[i].labels))
+                    .map(|&i| Ep::W(i))
+                    .collect()
+            }
+            Target::Peer(p) => {
+                let peer = &model.peers[p];
+                if let Some(cidr) = &peer.cidr {
+                    let block = crate::engine::IpBlockRef::parse(&crate::k8s::IpBlock {
+                        cidr: cidr.clone(),
+                        except: peer.except.clone(),
+                    });
+                    return (0..self.externals.len())
+                        .filter(|&i| {
+                            block
+                                .as_ref()
+                                .is_some_and(|b| b.contains(self.externals[i].0))
+                        })
+                        .map(Ep::X)
+                        .collect();
+                }
+                let ns_sel =
+                    LabelSelector::labels(peer.namespace_selector.clone().unwrap_or_default());
+                let pod_sel = LabelSelector::labels(peer.selector.clone().unwrap_or_default());
+                (0..self.cluster.workloads.len())
+                    .filter(|&i| {
+                        let w = &self.cluster.workloads[i];
+                        let ns_labels = &self.cluster.namespaces[&w.namespace];
+                        w.namespace != model.namespace
+                            && selector_matches(&ns_sel, ns_labels)
+                            && selector_matches(&pod_sel, &w.labels)
+                    })
+                    .map(Ep::W)
+                    .collect()
+            }
+        }
+    }
+
+    /// The ports a port spec means at one destination.
+    fn ports_at(&self, spec: &PortSpec, dst: Ep) -> PortSet {
+        match spec {
+            PortSpec::Number {
+                port,
+                end,
+                protocol,
+            } => PortSet::range(*protocol, *port, end.unwrap_or(*port)),
+            PortSpec::Named(name) => match dst {
+                Ep::W(i) => {
+                    let mut set = PortSet::empty();
+                    for p in &self.cluster.workloads[i].ports {
+                        if p.name.as_deref() == Some(name) {
+                            set.insert_all(&PortSet::single(p.protocol, p.port));
+                        }
+                    }
+                    set
+                }
+                Ep::X(_) => PortSet::empty(),
+            },
+        }
+    }
+
+    fn endpoint(&self, ep: Ep) -> Endpoint {
+        match ep {
+            Ep::W(i) => Endpoint::Workload(i),
+            Ep::X(i) => Endpoint::External(self.externals[i].0),
+        }
+    }
+}
+
+fn first_host(net: ipnet::IpNet) -> IpAddr {
+    let hosts = net.hosts().next();
+    hosts.unwrap_or_else(|| net.network())
+}
+
+/// Checks the rendered policies against the model. Returns every difference.
+pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
+    let syn = Synthetic::build(model, policies);
+    let engine = Engine::new(&syn.cluster);
+
+    let mut expected: BTreeMap<(Ep, Ep), PortSet> = BTreeMap::new();
+    for flow in &model.flows {
+        let from = syn.members(model, &flow.from.target);
+        let to = syn.members(model, &flow.to.target);
+        for &d in &to {
+            let mut ports = PortSet::empty();
+            for spec in &flow.port_specs {
+                ports.insert_all(&syn.ports_at(spec, d));
+            }
+            if ports.is_empty() {
+                continue;
+            }
+            for &s in &from {
+                expected.entry((s, d)).or_default().insert_all(&ports);
+            }
+        }
+    }
+
+    let allowed = allowed(&syn, &engine);
+    let mut findings = Vec::new();
+    let mut keys: Vec<(Ep, Ep)> = expected.keys().chain(allowed.keys()).copied().collect();
+    keys.sort();
+    keys.dedup();
+    let none = PortSet::empty();
+    for key in keys {
+        let exp = expected.get(&key).unwrap_or(&none);
+        let got = allowed.get(&key).unwrap_or(&none);
+        let extra = got.difference(exp);
+        let missing = exp.difference(got);
+        let (s, d) = key;
+        if !extra.is_empty() {
+            let by = deciding(&engine, &syn, s, d, &extra, true);
+            findings.push(Finding {
+                message: format!(
+                    "over-permissive: {} -> {}:{extra} is allowed but not declared{by}",
+                    syn.name(s),
+                    syn.name(d)
+                ),
+                expect: None,
+            });
+        }
+        if !missing.is_empty() {
+            let by = deciding(&engine, &syn, s, d, &missing, false);
+            findings.push(Finding {
+                message: format!(
+                    "missing: {} -> {}:{missing} is declared but denied{by}",
+                    syn.name(s),
+                    syn.name(d)
+                ),
+                expect: None,
+            });
+        }
+    }
+    if findings.len() > MAX_LINES {
+        let more = findings.len() - MAX_LINES;
+        findings.truncate(MAX_LINES);
+        findings.push(Finding {
+            message: format!("... and {more} more differences"),
+            expect: None,
+        });
+    }
+
+    for e in &model.expects {
+        let from = syn.members(model, &e.from);
+        let to = syn.members(model, &e.to);
+        for &d in &to {
+            let ports = syn.ports_at(&e.port, d);
+            let Some((protocol, port, _)) = ports.iter().next() else {
+                continue;
+            };
+            for &s in &from {
+                let v = engine.verdict(&syn.endpoint(s), &syn.endpoint(d), port, protocol);
+                if v.allowed != e.allowed {
+                    let by = deciding(
+                        &engine,
+                        &syn,
+                        s,
+                        d,
+                        &PortSet::single(protocol, port),
+                        v.allowed,
+                    );
+                    let (want, got) = if e.allowed {
+                        ("allowed", "denied")
+                    } else {
+                        ("denied", "allowed")
+                    };
+                    findings.push(Finding {
+                        message: format!(
+                            "expected {} -> {}:{port}/{protocol} to be {want}, but it is {got}{by}",
+                            syn.name(s),
+                            syn.name(d)
+                        ),
+                        expect: Some(e.index),
+                    });
+                }
+            }
+        }
+    }
+    findings
+}
+
+/// Everything the rendered policies allow within the traffic they govern.
+fn allowed(syn: &Synthetic, engine: &Engine<'_>) -> BTreeMap<(Ep, Ep), PortSet> {
+    let n = syn.cluster.workloads.len();
+    let mut egress: Vec<Option<Access>> = vec![None; n];
+    let mut egress_of = |s: usize| -> Access {
+        egress[s]
+            .get_or_insert_with(|| engine.egress_access(s))
+            .clone()
+    };
+    let mut out = BTreeMap::new();
+    for &d in &syn.in_ns {
+        let ingress = engine.ingress_access(d);
+        let sources: Vec<usize> = match &ingress {
+            Access::All => (0..n).collect(),
+            Access::Some { workloads, .. } => workloads.keys().copied().collect(),
+        };
+        for s in sources {
+            let ports = ingress
+                .workload_ports(s)
+                .intersection(&egress_of(s).workload_ports(d));
+            if !ports.is_empty() {
+                out.insert((Ep::W(s), Ep::W(d)), ports);
+            }
+        }
+        for (x, (ip, _)) in syn.externals.iter().enumerate() {
+            let ports = ingress.external_ports(*ip);
+            if !ports.is_empty() {
+                out.insert((Ep::X(x), Ep::W(d)), ports);
+            }
+        }
+    }
+    for &s in &syn.in_ns {
+        if !engine.is_isolated(s, PolicyType::Egress) {
+            continue;
+        }
+        let access = egress_of(s);
+        if let Access::Some { workloads, .. } = &access {
+            for (&d, ports) in workloads {
+                if syn.cluster.workloads[d].namespace == syn.cluster.workloads[s].namespace {
+                    continue; // counted above, from the ingress side
+                }
+                let ports = ports.intersection(&engine.ingress_access(d).workload_ports(s));
+                if !ports.is_empty() {
+                    out.insert((Ep::W(s), Ep::W(d)), ports);
+                }
+            }
+        }
+        for (x, (ip, _)) in syn.externals.iter().enumerate() {
+            let ports = access.external_ports(*ip);
+            if !ports.is_empty() {
+                out.insert((Ep::W(s), Ep::X(x)), ports);
+            }
+        }
+    }
+    out
+}
+
+/// Names the policies behind a difference: the rules that admit it, or
+/// the policies that isolate without admitting.
+fn deciding(
+    engine: &Engine<'_>,
+    syn: &Synthetic,
+    s: Ep,
+    d: Ep,
+    ports: &PortSet,
+    admitted: bool,
+) -> String {
+    let Some((protocol, port, _)) = ports.iter().next() else {
+        return String::new();
+    };
+    let v = engine.verdict(&syn.endpoint(s), &syn.endpoint(d), port, protocol);
+    let mut names: Vec<String> = if admitted {
+        v.egress
+            .allowed_by
+            .iter()
+            .chain(&v.ingress.allowed_by)
+            .map(|r| r.policy.name.clone())
+            .collect()
+    } else {
+        let mut isolating = Vec::new();
+        if !v.egress.allowed {
+            isolating.extend(v.egress.isolated_by.iter().map(|p| p.name.clone()));
+        }
+        if !v.ingress.allowed {
+            isolating.extend(v.ingress.isolated_by.iter().map(|p| p.name.clone()));
+        }
+        isolating
+    };
+    names.sort();
+    names.dedup();
+    match (admitted, names.is_empty()) {
+        (_, true) if admitted => " (no policy isolates it)".into(),
+        (_, true) => String::new(),
+        (true, false) => format!(" (admitted by {})", names.join(", ")),
+        (false, false) => format!(" (isolated by {}; no rule admits it)", names.join(", ")),
+    }
+}

@@ -1,0 +1,249 @@
+//! YAML in and out.
+//!
+//! Reading uses serde-saphyr with YAML 1.1-compatible choices (`0644` is
+//! octal as kubectl reads it; `on`/`yes` stay strings so they are never
+//! silently turned into booleans). Writing quotes every scalar a YAML 1.1
+//! reader could take for something other than a string.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_saphyr::granit_parser::{Event, Parser};
+
+use crate::field::Seg;
+
+/// A YAML syntax or shape error, with the position serde-saphyr reported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct YamlError {
+    /// One line, without the source snippet.
+    pub message: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+}
+
+fn options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.legacy_octal_numbers = true;
+    // ResourceLists from real builds are large; the defaults stop at ~1,000 objects.
+    options.budget = serde_saphyr::budget! {
+        max_documents: 1_000_000,
+        max_nodes: 100_000_000,
+        max_events: 1_000_000_000,
+        max_total_scalar_bytes: 1 << 32,
+        max_depth: 256,
+    };
+    options.with_snippet = false;
+    options
+}
+
+fn convert(err: serde_saphyr::Error) -> YamlError {
+    let line = err.location().map(|l| l.line() as usize).filter(|l| *l > 0);
+    let text = err.to_string();
+    // serde-saphyr ends the message with " at line L, column C"; the line is kept apart.
+    let first = text.lines().next().unwrap_or_default();
+    let message = match first.rfind(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    YamlError {
+        message: message.to_string(),
+        line,
+    }
+}
+
+/// Parses every non-empty document of a stream into JSON-shaped values.
+pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
+    serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
+}
+
+/// Parses a single-document text into a typed value.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(convert)
+}
+
+/// Writes one value as a YAML document (no leading `---`).
+pub fn to_string<T: Serialize>(value: &T) -> String {
+    // Serializing plain data (maps, strings, numbers) cannot fail.
+    serde_saphyr::to_string(value).expect("plain data always serializes to YAML")
+}
+
+/// Writes values as a multi-document stream, each document after `---`.
+pub fn to_stream<T: Serialize>(values: &[T]) -> String {
+    let mut out = String::new();
+    for value in values {
+        out.push_str("---\n");
+        out.push_str(&to_string(value));
+    }
+    out
+}
+
+/// The 1-based line where the node at `path` of the `doc`-th non-empty
+/// document starts: the line of its key for mapping entries. Falls back to
+/// the deepest ancestor that exists.
+pub fn locate(text: &str, doc: usize, path: &[Seg]) -> Option<usize> {
+    let mut parser = Parser::new_from_str(text);
+    let mut doc_index = 0usize;
+    // Skip to the wanted document (empty documents are not counted, as in parsing).
+    loop {
+        let (event, span) = parser.next_event()?.ok()?;
+        match event {
+            Event::DocumentStart(..) => {
+                let (event, span) = parser.next_event()?.ok()?;
+                let empty = matches!(&event, Event::Scalar(v, ..) if v.is_empty() || v == "~" || v == "null");
+                if empty {
+                    continue;
+                }
+                if doc_index == doc {
+                    let start = span.start.line();
+                    return walk(&mut parser, event, start, path).or(Some(start));
+                }
+                doc_index += 1;
+                skip_node(&mut parser, &event)?;
+            }
+            Event::StreamEnd => return None,
+            _ => {}
+        }
+        let _ = span;
+    }
+}
+
+type P<'a> = Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>;
+
+/// Walks down `path` from a node whose first event was `event`.
+fn walk(parser: &mut P<'_>, event: Event<'_>, line: usize, path: &[Seg]) -> Option<usize> {
+    let Some((want, rest)) = path.split_first() else {
+        return Some(line);
+    };
+    match (event, want) {
+        (Event::MappingStart(..), Seg::Key(key)) => loop {
+            let (k, kspan) = parser.next_event()?.ok()?;
+            if matches!(k, Event::MappingEnd) {
+                return None;
+            }
+            let hit = matches!(&k, Event::Scalar(v, ..) if v == key);
+            skip_node(parser, &k)?;
+            let (v, vspan) = parser.next_event()?.ok()?;
+            if hit {
+                let at = if rest.is_empty() {
+                    kspan.start.line()
+                } else {
+                    vspan.start.line()
+                };
+                return walk(parser, v, at, rest).or(Some(kspan.start.line()));
+            }
+            skip_node(parser, &v)?;
+        },
+        (Event::SequenceStart(..), Seg::Index(i)) => {
+            let mut n = 0;
+            loop {
+                let (item, span) = parser.next_event()?.ok()?;
+                if matches!(item, Event::SequenceEnd) {
+                    return None;
+                }
+                if n == *i {
+                    let at = span.start.line();
+                    return walk(parser, item, at, rest).or(Some(at));
+                }
+                skip_node(parser, &item)?;
+                n += 1;
+            }
+        }
+        _ => Some(line),
+    }
+}
+
+/// Consumes the rest of a node whose first event has been read.
+fn skip_node(parser: &mut P<'_>, first: &Event<'_>) -> Option<()> {
+    if !matches!(first, Event::MappingStart(..) | Event::SequenceStart(..)) {
+        return Some(());
+    }
+    let mut depth = 1usize;
+    while depth > 0 {
+        let (event, _) = parser.next_event()?.ok()?;
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_that_yaml_1_1_would_retype_come_back_quoted() {
+        let input = "a: 'on'\nb: 'off'\nc: 'yes'\nd: 'no'\ne: 'y'\nf: 'n'\ng: '0644'\nh: '1_000'\ni: '1e3'\nj: '~'\nk: 'Y'\nl: 'NO'\nm: 'null'\nn: '12345678901234567890'\n";
+        let value: Value = parse(input).unwrap();
+        let out = to_string(&value);
+        // Every value is a string on the way in ...
+        for (key, v) in value.as_object().unwrap() {
+            assert!(v.is_string(), "{key} read as {v:?}");
+        }
+        // ... and every emitted scalar is quoted, so YAML 1.1 reads strings too.
+        for line in out.lines() {
+            let (_, scalar) = line.split_once(": ").unwrap();
+            assert!(
+                scalar.starts_with('"') || scalar.starts_with('\''),
+                "unquoted: {line}"
+            );
+        }
+        assert_eq!(parse::<Value>(&out).unwrap(), value);
+    }
+
+    #[test]
+    fn numbers_read_as_kubectl_reads_them() {
+        let value: Value =
+            parse("mode: 0644\nbig: 12345678901234567890\nneg: -9223372036854775808\nu: 1_000\n")
+                .unwrap();
+        assert_eq!(value["mode"], 420);
+        assert_eq!(value["big"].as_u64(), Some(12345678901234567890));
+        assert_eq!(value["neg"].as_i64(), Some(i64::MIN));
+        assert_eq!(value["u"], 1000);
+        let out = to_string(&value);
+        assert!(out.contains("big: 12345678901234567890\n"), "{out}");
+        assert!(out.contains("mode: 420\n"), "{out}");
+    }
+
+    #[test]
+    fn unquoted_yaml_1_1_booleans_stay_strings() {
+        let value: Value = parse("a: on\nb: yes\nc: true\n").unwrap();
+        assert_eq!(value["a"], "on");
+        assert_eq!(value["b"], "yes");
+        assert_eq!(value["c"], true);
+    }
+
+    #[test]
+    fn parse_errors_carry_lines() {
+        let err = parse_documents("a: 1\nb: [2\nc: 3\n").unwrap_err();
+        assert!(err.line.is_some(), "{err:?}");
+        let err = parse::<Value>("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+    }
+
+    #[test]
+    fn stream_skips_empty_documents() {
+        let docs = parse_documents("---\na: 1\n---\n---\nb: 2\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(to_stream(&docs), "---\na: 1\n---\nb: 2\n");
+    }
+
+    #[test]
+    fn locate_finds_keys_and_items() {
+        let text = "---\n---\nkind: X\nspec:\n  flows:\n    a:\n      from: x\n      ports:\n      - 1\n      - 2\n  other: {k: v}\n---\nkind: Y\n";
+        let p = |s: &str| crate::field::FieldPath::parse(s).0;
+        assert_eq!(locate(text, 0, &p("spec.flows.a.from")), Some(7));
+        assert_eq!(locate(text, 0, &p("spec.flows.a.ports[1]")), Some(10));
+        assert_eq!(locate(text, 0, &p("spec.flows.a")), Some(6));
+        assert_eq!(locate(text, 0, &p("spec.other.k")), Some(11));
+        // A missing leaf falls back to its deepest existing ancestor.
+        assert_eq!(locate(text, 0, &p("spec.flows.a.nope")), Some(6));
+        assert_eq!(locate(text, 1, &p("kind")), Some(13));
+        assert_eq!(locate(text, 2, &p("kind")), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! The bad-input corpus: every case under `tests/testdata/bad/<case>/` is a
+//! configuration with one defect. `expected.txt` holds `exit N` and lines
+//! `stderr TEXT` that the error output must contain (the file, the field
+//! and the reason). Each case runs as `netpolgen render`, and as a KRM
+//! function, where the output must be a ResourceList with an error result.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn cases() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/bad");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    cases
+}
+
+struct Expected {
+    exit: i32,
+    stderr: Vec<String>,
+}
+
+fn expected(case: &Path) -> Expected {
+    let text = std::fs::read_to_string(case.join("expected.txt")).unwrap();
+    let mut exit = None;
+    let mut stderr = Vec::new();
+    for line in text.lines() {
+        match line.split_once(' ') {
+            Some(("exit", n)) => exit = Some(n.parse().unwrap()),
+            Some(("stderr", s)) => stderr.push(s.to_string()),
+            _ => panic!("{}: bad line {line:?}", case.display()),
+        }
+    }
+    Expected {
+        exit: exit.expect("exit line"),
+        stderr,
+    }
+}
+
+#[test]
+fn corpus_is_large_enough() {
+    assert!(cases().len() >= 25, "only {} cases", cases().len());
+}
+
+#[test]
+fn render_mode_fails_cleanly_and_says_where() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let want = expected(&case);
+        let out = Command::cargo_bin("netpolgen")
+            .unwrap()
+            .args(["render", "netpolset.yaml", "--root", "."])
+            .current_dir(&case)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let name = case.file_name().unwrap().to_string_lossy();
+        if out.status.code() != Some(want.exit) {
+            failures.push(format!(
+                "{name}: exit {:?}, want {}\n{stderr}",
+                out.status.code(),
+                want.exit
+            ));
+        }
+        if !out.stdout.is_empty() {
+            failures.push(format!("{name}: wrote to stdout on failure"));
+        }
+        for needle in &want.stderr {
+            if !stderr.contains(needle.as_str()) {
+                failures.push(format!("{name}: stderr lacks {needle:?}:\n{stderr}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn krm_mode_returns_the_items_with_error_results() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let config = std::fs::read_to_string(case.join("netpolset.yaml")).unwrap();
+        if netpolgen::yaml::parse_documents(&config).is_err() {
+            continue; // cannot be embedded as a functionConfig
+        }
+        let indented: String = config.lines().map(|l| format!("  {l}\n")).collect();
+        let input = format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: keep}}\n  data: {{flag: \"on\"}}\nfunctionConfig:\n{indented}"
+        );
+        let out = Command::cargo_bin("netpolgen")
+            .unwrap()
+            .args(["--root", "."])
+            .current_dir(&case)
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.code() != Some(1) {
+            failures.push(format!("{name}: exit {:?}", out.status.code()));
+        }
+        let list: serde_json::Value = match netpolgen::yaml::parse(&stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{name}: stdout is not YAML: {e}\n{stdout}"));
+                continue;
+            }
+        };
+        if list["kind"] != "ResourceList" || list["items"].as_array().map(Vec::len) != Some(1) {
+            failures.push(format!(
+                "{name}: items not passed through unchanged:\n{stdout}"
+            ));
+        }
+        if list["items"][0]["data"]["flag"] != "on" {
+            failures.push(format!("{name}: item changed:\n{stdout}"));
+        }
+        let results = list["results"].as_array().cloned().unwrap_or_default();
+        if !results.iter().any(|r| {
+            r["severity"] == "error" && r["message"].as_str().is_some_and(|m| !m.is_empty())
+        }) {
+            failures.push(format!("{name}: no error result:\n{stdout}"));
+        }
+        if list.to_string().contains("\"kind\":\"NetworkPolicy\"") {
+            failures.push(format!("{name}: partial output: a policy was emitted"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

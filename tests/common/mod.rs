@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The repository checkout.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The environments of the ALT_LAS overlays.
+pub const ENVS: [&str; 4] = ["dev", "test", "staging", "prod"];
+
+/// The netpolgen binary under test.
+pub fn netpolgen() -> Command {
+    Command::cargo_bin("netpolgen").unwrap()
+}
+
+pub fn bin_path() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("netpolgen")
+}
+
+/// Runs and requires success; returns stdout.
+pub fn ok(mut cmd: Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_success(&out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `netpolgen render overlays/<env>` from the repository root.
+pub fn render_overlay(env: &str) -> String {
+    let mut cmd = netpolgen();
+    cmd.arg("render")
+        .arg(format!("overlays/{env}"))
+        .current_dir(repo());
+    ok(cmd)
+}
+
+/// Parses a YAML stream into JSON-shaped documents.
+pub fn docs(text: &str) -> Vec<serde_json::Value> {
+    netpolgen::yaml::parse_documents(text).unwrap()
+}
+
+/// Documents of one kind.
+pub fn of_kind(docs: &[serde_json::Value], kind: &str) -> Vec<serde_json::Value> {
+    docs.iter().filter(|d| d["kind"] == kind).cloned().collect()
+}
+
+/// Fails loudly when an external tool the test needs is missing.
+pub fn require_tool(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("`{name}` is not installed; these tests run the real tool (see README)")
+        })
+}
+
+/// Copies the repository's intent (base, overlays, templates) into `dir`
+/// and marks it as a repository root.
+pub fn copy_tree(dir: &Path) {
+    for sub in ["base", "overlays", "templates"] {
+        copy_dir(&repo().join(sub), &dir.join(sub));
+    }
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
