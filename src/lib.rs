@@ -12,6 +12,7 @@ pub mod field;
 pub mod k8s;
 pub mod krm;
 pub mod load;
+pub mod manifests;
 pub mod merge;
 pub mod model;
 pub mod names;

@@ -1,113 +1,34 @@
-//! The command line: argument parsing and the I/O shell around the library.
-//!
-//! Modes: a ResourceList on stdin with no arguments (KRM function); a config
-//! file as the only argument (legacy kustomize exec plugin); subcommands.
+//! The rendering modes: `render PATH`, the legacy kustomize exec plugin
+//! (a config file as the only argument), the KRM function (a ResourceList
+//! on stdin), and `install-plugin`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand};
-
+use super::{EXIT_FINDINGS, EXIT_USAGE, Outcome, resolve_root};
 use crate::diag::{Diagnostic, Errors};
 use crate::load::{self, Input};
 use crate::{krm, render};
 
-/// Exit codes, defined once.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FINDINGS: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "netpolgen",
-    version,
-    about = "Kubernetes NetworkPolicies from a declared intent, verified to allow exactly the declared flows",
-    long_about = "Kubernetes NetworkPolicies from a declared intent, verified to allow exactly the declared flows.\n\n\
-        With no arguments and a ResourceList on stdin, runs as a KRM function (kpt, kustomize --enable-exec).\n\
-        With a config file as its only argument, runs as a legacy kustomize exec plugin.",
-    args_conflicts_with_subcommands = true
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    /// Legacy kustomize exec plugin mode: the NetworkPolicySet file kustomize passes.
-    config: Option<PathBuf>,
-    /// Repository root that `base` and `templates` paths may not leave
-    /// (default: the nearest directory holding .git).
-    #[arg(long, global = true, value_name = "DIR")]
-    root: Option<PathBuf>,
+/// `netpolgen render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// A NetworkPolicySet file, or a directory holding one.
+    pub path: PathBuf,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Render a NetworkPolicySet file (or the one in a directory) to stdout.
-    Render {
-        /// A NetworkPolicySet file, or a directory holding netpolset.yaml.
-        path: PathBuf,
-    },
-    /// Link this binary where kustomize looks for the NetworkPolicySet exec plugin.
-    InstallPlugin {
-        /// Plugin root (default: as kustomize chooses it: $KUSTOMIZE_PLUGIN_HOME,
-        /// $XDG_CONFIG_HOME/kustomize/plugin, $HOME/.config/kustomize/plugin).
-        #[arg(long, value_name = "DIR")]
-        plugin_home: Option<PathBuf>,
-    },
+/// `netpolgen install-plugin`.
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// Plugin root (default: as kustomize chooses it: $KUSTOMIZE_PLUGIN_HOME,
+    /// $XDG_CONFIG_HOME/kustomize/plugin, $HOME/.config/kustomize/plugin).
+    #[arg(long, value_name = "DIR")]
+    pub plugin_home: Option<PathBuf>,
 }
 
-/// What a run writes and how it exits.
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    pub code: i32,
-}
-
-impl Outcome {
-    fn ok(stdout: String) -> Outcome {
-        Outcome {
-            stdout,
-            stderr: String::new(),
-            code: EXIT_OK,
-        }
-    }
-
-    fn failed(errors: &Errors) -> Outcome {
-        Outcome {
-            stdout: String::new(),
-            stderr: format!("{errors}\n"),
-            code: EXIT_FINDINGS,
-        }
-    }
-}
-
-/// Parses arguments and runs; the caller writes the outcome.
-pub fn run(args: Vec<String>) -> Outcome {
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
-            let text = e.render().to_string();
-            return if e.use_stderr() {
-                Outcome {
-                    stdout: String::new(),
-                    stderr: text,
-                    code,
-                }
-            } else {
-                Outcome {
-                    stdout: text,
-                    stderr: String::new(),
-                    code,
-                }
-            };
-        }
-    };
-    let root = cli.root.as_deref();
-    match (cli.command, cli.config) {
-        (Some(Command::Render { path }), _) => render_path(&path, root),
-        (Some(Command::InstallPlugin { plugin_home }), _) => install_plugin(plugin_home),
-        (None, Some(config)) => exec_plugin(&config, root),
-        (None, None) => krm_function(root),
-    }
+/// Runs `netpolgen render`.
+pub fn render(args: &RenderArgs, root: Option<&Path>) -> Outcome {
+    render_path(&args.path, root)
 }
 
 fn result(loaded: Result<load::Loaded, Errors>) -> Outcome {
@@ -121,22 +42,7 @@ fn result(loaded: Result<load::Loaded, Errors>) -> Outcome {
     }
 }
 
-fn resolve_root(root: Option<&Path>, start: &Path) -> Result<PathBuf, Errors> {
-    match root {
-        Some(r) => r
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("--root {}: {e}", r.display())).into()),
-        None => load::find_root(start).ok_or_else(|| {
-            Diagnostic::error(format!(
-                "no repository root (a directory holding .git) at or above {}; pass --root",
-                start.display()
-            ))
-            .into()
-        }),
-    }
-}
-
-fn render_path(path: &Path, root: Option<&Path>) -> Outcome {
+pub fn render_path(path: &Path, root: Option<&Path>) -> Outcome {
     let loaded = (|| {
         let file = if path.is_dir() {
             load::config_file_in(path)?
@@ -155,7 +61,7 @@ fn render_path(path: &Path, root: Option<&Path>) -> Outcome {
 
 /// kustomize passes a temporary copy of the config as argv[1] and the
 /// kustomization directory as KUSTOMIZE_PLUGIN_CONFIG_ROOT.
-fn exec_plugin(config: &Path, root: Option<&Path>) -> Outcome {
+pub fn exec_plugin(config: &Path, root: Option<&Path>) -> Outcome {
     let loaded = (|| {
         let text = std::fs::read_to_string(config).map_err(|e| {
             Errors::from(
@@ -188,7 +94,7 @@ fn exec_plugin(config: &Path, root: Option<&Path>) -> Outcome {
     result(loaded)
 }
 
-fn krm_function(root: Option<&Path>) -> Outcome {
+pub fn krm_function(root: Option<&Path>) -> Outcome {
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
         return Outcome {
@@ -243,7 +149,7 @@ fn plugin_root() -> Option<PathBuf> {
         .cloned()
 }
 
-fn install_plugin(home: Option<PathBuf>) -> Outcome {
+pub fn install_plugin(home: Option<PathBuf>) -> Outcome {
     let fail = |msg: String| Outcome {
         stdout: String::new(),
         stderr: format!("error: {msg}\n"),
@@ -274,20 +180,4 @@ fn install_plugin(home: Option<PathBuf>) -> Outcome {
         Ok(()) => Outcome::ok(format!("{}\n", target.display())),
         Err(e) => fail(format!("{}: {e}", target.display())),
     }
-}
-
-/// Writes an outcome; a closed stdout (a pipe into `head`) is not an error.
-pub fn emit(outcome: &Outcome) -> i32 {
-    let mut out = std::io::stdout().lock();
-    let written = out
-        .write_all(outcome.stdout.as_bytes())
-        .and_then(|_| out.flush());
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: writing stdout: {e}");
-        return EXIT_USAGE;
-    }
-    eprint!("{}", outcome.stderr);
-    outcome.code
 }
