@@ -5,6 +5,7 @@
 //! emit`; [`engine`] evaluates NetworkPolicies on its own and knows nothing
 //! of templates.
 
+pub mod analyze;
 pub mod cli;
 pub mod diag;
 pub mod engine;
