@@ -2,7 +2,7 @@
 //! reference checked and every port resolved. Templates and the verifier
 //! only ever see a [`Model`], never raw configuration.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -72,7 +72,7 @@ pub struct Peer {
 }
 
 /// What a flow end names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "lowercase")]
 pub enum Target {
     Service(String),
@@ -218,6 +218,7 @@ impl Builder<'_> {
                 flows.push(f);
             }
         }
+        ctx.egress_for_isolated_sources(&mut flows, &suffix);
         let mut expects = Vec::new();
         for (i, e) in spec.expect.iter().enumerate() {
             let field = spec_path(&["expect"]).index(i);
@@ -617,6 +618,36 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// A pod whose egress one policy isolates can only send what some
+    /// egress rule admits: once a flow to a peer isolates a service, every
+    /// other flow from that service needs an egress policy too.
+    fn egress_for_isolated_sources(&self, flows: &mut [Flow], suffix: &str) {
+        loop {
+            let isolated: BTreeSet<String> = flows
+                .iter()
+                .filter(|f| f.egress_name.is_some())
+                .flat_map(|f| self.members(&f.from.target))
+                .map(str::to_string)
+                .collect();
+            let mut changed = false;
+            for f in flows.iter_mut() {
+                let needs = f.egress_name.is_none()
+                    && !f.from.target.is_peer()
+                    && self
+                        .members(&f.from.target)
+                        .iter()
+                        .any(|m| isolated.contains(*m));
+                if needs {
+                    f.egress_name = Some(format!("allow-{}-egress{suffix}", f.id));
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+
     fn known(&self) -> String {
         let mut names: Vec<&str> = self
             .services

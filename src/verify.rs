@@ -273,11 +273,22 @@ pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
     let syn = Synthetic::build(model, policies);
     let engine = Engine::new(&syn.cluster);
 
+    let mut members: BTreeMap<&Target, Vec<Ep>> = BTreeMap::new();
+    let ends = model
+        .flows
+        .iter()
+        .flat_map(|f| [&f.from.target, &f.to.target]);
+    for target in ends.chain(model.expects.iter().flat_map(|e| [&e.from, &e.to])) {
+        members
+            .entry(target)
+            .or_insert_with(|| syn.members(model, target));
+    }
+
     let mut expected: BTreeMap<(Ep, Ep), PortSet> = BTreeMap::new();
     for flow in &model.flows {
-        let from = syn.members(model, &flow.from.target);
-        let to = syn.members(model, &flow.to.target);
-        for &d in &to {
+        let from = &members[&flow.from.target];
+        let to = &members[&flow.to.target];
+        for &d in to {
             let mut ports = PortSet::empty();
             for spec in &flow.port_specs {
                 ports.insert_all(&syn.ports_at(spec, d));
@@ -285,7 +296,7 @@ pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
             if ports.is_empty() {
                 continue;
             }
-            for &s in &from {
+            for &s in from {
                 expected.entry((s, d)).or_default().insert_all(&ports);
             }
         }
@@ -293,11 +304,19 @@ pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
 
     let allowed = allowed(&syn, &engine);
     let mut findings = Vec::new();
-    let mut keys: Vec<(Ep, Ep)> = expected.keys().chain(allowed.keys()).copied().collect();
-    keys.sort();
-    keys.dedup();
     let none = PortSet::empty();
-    for key in keys {
+    let differing = expected
+        .iter()
+        .filter(|(k, exp)| allowed.get(*k).unwrap_or(&none) != *exp)
+        .map(|(k, _)| *k)
+        .chain(
+            allowed
+                .keys()
+                .filter(|k| !expected.contains_key(*k))
+                .copied(),
+        )
+        .collect::<std::collections::BTreeSet<(Ep, Ep)>>();
+    for key in differing {
         let exp = expected.get(&key).unwrap_or(&none);
         let got = allowed.get(&key).unwrap_or(&none);
         let extra = got.difference(exp);
@@ -336,14 +355,14 @@ pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
     }
 
     for e in &model.expects {
-        let from = syn.members(model, &e.from);
-        let to = syn.members(model, &e.to);
-        for &d in &to {
+        let from = &members[&e.from];
+        let to = &members[&e.to];
+        for &d in to {
             let ports = syn.ports_at(&e.port, d);
             let Some((protocol, port, _)) = ports.iter().next() else {
                 continue;
             };
-            for &s in &from {
+            for &s in from {
                 let v = engine.verdict(&syn.endpoint(s), &syn.endpoint(d), port, protocol);
                 if v.allowed != e.allowed {
                     let by = deciding(

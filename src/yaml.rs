@@ -58,6 +58,11 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
     serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
 }
 
+/// Parses every non-empty document of a stream into a typed value.
+pub fn parse_all<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
+    serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
+}
+
 /// Parses a single-document text into a typed value.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     serde_saphyr::from_str_with_options(text, options()).map_err(convert)

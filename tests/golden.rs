@@ -155,3 +155,34 @@ fn library_and_binary_agree() {
         render_overlay("test")
     );
 }
+
+/// `tests/testdata/render/<case>/netpolset.yaml` renders to `expected.yaml`.
+#[test]
+fn render_cases_match_their_golden_files() {
+    let dir = repo().join("tests/testdata/render");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 2);
+    for case in cases {
+        let mut cmd = netpolgen();
+        cmd.args(["render", "netpolset.yaml", "--root", "."])
+            .current_dir(&case);
+        let got = ok(cmd);
+        let path = case.join("expected.yaml");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            got == want,
+            "{} differs:\n{}",
+            case.display(),
+            similar::TextDiff::from_lines(&want, &got).unified_diff()
+        );
+    }
+}

@@ -44,6 +44,12 @@ fn result(loaded: Result<load::Loaded, Errors>) -> Outcome {
 
 pub fn render_path(path: &Path, root: Option<&Path>) -> Outcome {
     let loaded = (|| {
+        if !path.exists() {
+            let message = "no such file or directory";
+            return Err(Diagnostic::error(message)
+                .in_file(path.display().to_string())
+                .into());
+        }
         let file = if path.is_dir() {
             load::config_file_in(path)?
         } else {

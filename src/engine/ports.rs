@@ -3,7 +3,6 @@
 //! Ports are `1..=65535`; intervals are kept sorted, disjoint and
 //! non-adjacent, so two sets with the same members compare equal.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::k8s::Protocol;
@@ -19,8 +18,9 @@ pub const MAX_PORT: u16 = 65535;
 /// TCP, UDP, SCTP order) and `none` for the empty set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PortSet {
-    /// Never holds an empty interval list.
-    ranges: BTreeMap<Protocol, Vec<(u16, u16)>>,
+    /// Normalized intervals per protocol, indexed by [`slot`]. An array
+    /// rather than a map: the empty lists cost no allocation.
+    ranges: [Vec<(u16, u16)>; 3],
 }
 
 impl PortSet {
@@ -33,7 +33,7 @@ impl PortSet {
     pub fn full() -> PortSet {
         let mut s = PortSet::empty();
         for p in Protocol::ALL {
-            s.ranges.insert(p, vec![(MIN_PORT, MAX_PORT)]);
+            s.ranges[slot(p)] = vec![(MIN_PORT, MAX_PORT)];
         }
         s
     }
@@ -53,14 +53,14 @@ impl PortSet {
         let lo = lo.max(MIN_PORT);
         let mut s = PortSet::empty();
         if lo <= hi {
-            s.ranges.insert(protocol, vec![(lo, hi)]);
+            s.ranges[slot(protocol)] = vec![(lo, hi)];
         }
         s
     }
 
     /// True if no port of any protocol is in the set.
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.ranges.iter().all(Vec::is_empty)
     }
 
     /// True if every port of every protocol is in the set.
@@ -70,22 +70,23 @@ impl PortSet {
 
     /// True if `port`/`protocol` is in the set.
     pub fn contains(&self, port: u16, protocol: Protocol) -> bool {
-        self.ranges.get(&protocol).is_some_and(|rs| {
-            let i = rs.partition_point(|&(_, hi)| hi < port);
-            rs.get(i).is_some_and(|&(lo, _)| lo <= port)
-        })
+        let rs = &self.ranges[slot(protocol)];
+        let i = rs.partition_point(|&(_, hi)| hi < port);
+        rs.get(i).is_some_and(|&(lo, _)| lo <= port)
     }
 
     /// The intervals of one protocol, sorted and disjoint.
     pub fn intervals(&self, protocol: Protocol) -> &[(u16, u16)] {
-        self.ranges.get(&protocol).map_or(&[], Vec::as_slice)
+        &self.ranges[slot(protocol)]
     }
 
     /// All `(protocol, lo, hi)` intervals in display order.
     pub fn iter(&self) -> impl Iterator<Item = (Protocol, u16, u16)> + '_ {
-        self.ranges
-            .iter()
-            .flat_map(|(p, rs)| rs.iter().map(move |&(lo, hi)| (*p, lo, hi)))
+        Protocol::ALL.into_iter().flat_map(|p| {
+            self.ranges[slot(p)]
+                .iter()
+                .map(move |&(lo, hi)| (p, lo, hi))
+        })
     }
 
     /// Number of (protocol, port) pairs in the set.
@@ -95,9 +96,15 @@ impl PortSet {
 
     /// Adds every member of `other` to `self`.
     pub fn insert_all(&mut self, other: &PortSet) {
-        for (p, rs) in &other.ranges {
-            let mine = self.ranges.entry(*p).or_default();
-            mine.extend_from_slice(rs);
+        for (mine, theirs) in self.ranges.iter_mut().zip(&other.ranges) {
+            if theirs.is_empty() {
+                continue;
+            }
+            if mine.is_empty() {
+                mine.clone_from(theirs);
+                continue;
+            }
+            mine.extend_from_slice(theirs);
             *mine = normalize(std::mem::take(mine));
         }
     }
@@ -125,13 +132,22 @@ impl PortSet {
         f: impl Fn(&[(u16, u16)], &[(u16, u16)]) -> Vec<(u16, u16)>,
     ) -> PortSet {
         let mut s = PortSet::empty();
-        for (p, rs) in &self.ranges {
-            let out = f(rs, other.intervals(*p));
-            if !out.is_empty() {
-                s.ranges.insert(*p, out);
+        for p in Protocol::ALL {
+            let rs = &self.ranges[slot(p)];
+            if !rs.is_empty() {
+                s.ranges[slot(p)] = f(rs, other.intervals(p));
             }
         }
         s
+    }
+}
+
+/// The index of a protocol's intervals.
+fn slot(p: Protocol) -> usize {
+    match p {
+        Protocol::TCP => 0,
+        Protocol::UDP => 1,
+        Protocol::SCTP => 2,
     }
 }
 

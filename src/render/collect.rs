@@ -90,29 +90,45 @@ pub fn collect(rendered: &[Rendered], model: &Model) -> Result<Vec<NetworkPolicy
     let mut errors = Vec::new();
     let mut by_name: BTreeMap<String, (NetworkPolicy, String)> = BTreeMap::new();
     for r in rendered {
-        let docs = match yaml::parse_documents(&r.text) {
-            Ok(docs) => docs,
-            Err(e) => {
-                let origin = Origin {
-                    rendered: r,
-                    doc: 0,
-                };
-                let line = e
-                    .line
-                    .map_or(String::new(), |l| format!(" (line {l} of its output)"));
-                errors.push(
-                    Diagnostic::error(format!(
-                        "template output is not valid YAML{line}: {}",
-                        e.message
-                    ))
-                    .in_file(origin.file().replace(", document 1", "")),
-                );
-                continue;
-            }
-        };
-        for (doc, value) in docs.into_iter().enumerate() {
+        // Fast path: the whole output is well-formed NetworkPolicies. Any
+        // problem takes the slow path, which says exactly what is wrong.
+        let parsed: Vec<Result<NetworkPolicy, Vec<Diagnostic>>> =
+            match yaml::parse_all::<NetworkPolicy>(&r.text) {
+                Ok(typed)
+                    if typed
+                        .iter()
+                        .all(|p| p.kind == KIND && p.api_version == API_VERSION) =>
+                {
+                    typed.into_iter().map(Ok).collect()
+                }
+                _ => match yaml::parse_documents(&r.text) {
+                    Ok(docs) => docs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(doc, value)| typed(value, &Origin { rendered: r, doc }))
+                        .collect(),
+                    Err(e) => {
+                        let origin = Origin {
+                            rendered: r,
+                            doc: 0,
+                        };
+                        let line = e
+                            .line
+                            .map_or(String::new(), |l| format!(" (line {l} of its output)"));
+                        errors.push(
+                            Diagnostic::error(format!(
+                                "template output is not valid YAML{line}: {}",
+                                e.message
+                            ))
+                            .in_file(origin.file().replace(", document 1", "")),
+                        );
+                        continue;
+                    }
+                },
+            };
+        for (doc, policy) in parsed.into_iter().enumerate() {
             let origin = Origin { rendered: r, doc };
-            match policy(value, &origin, model, &wild) {
+            match policy.and_then(|p| checked(p, &origin, model, &wild)) {
                 Ok(p) => {
                     let file = origin.file();
                     if let Some((_, first)) = by_name.get(&p.metadata.name) {
@@ -138,12 +154,8 @@ pub fn collect(rendered: &[Rendered], model: &Model) -> Result<Vec<NetworkPolicy
     }
 }
 
-fn policy(
-    value: Value,
-    origin: &Origin<'_>,
-    model: &Model,
-    wild: &Wildcards,
-) -> Result<NetworkPolicy, Vec<Diagnostic>> {
+/// A document as a NetworkPolicy, or why it is not one.
+fn typed(value: Value, origin: &Origin<'_>) -> Result<NetworkPolicy, Vec<Diagnostic>> {
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
@@ -166,8 +178,17 @@ fn policy(
             format!("must be {API_VERSION}, found {api:?}"),
         )]);
     }
-    let mut policy: NetworkPolicy = serde_path_to_error::deserialize(&value)
-        .map_err(|e| vec![origin.error(FieldPath::from(e.path()), e.into_inner().to_string())])?;
+    serde_path_to_error::deserialize(&value)
+        .map_err(|e| vec![origin.error(FieldPath::from(e.path()), e.into_inner().to_string())])
+}
+
+/// Checks a policy, injects the namespace and labels, refuses widening.
+fn checked(
+    mut policy: NetworkPolicy,
+    origin: &Origin<'_>,
+    model: &Model,
+    wild: &Wildcards,
+) -> Result<NetworkPolicy, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let name = policy.metadata.name.clone();
     if let Err(e) = crate::names::dns1123_subdomain(&name) {
