@@ -19,6 +19,7 @@ pub mod model;
 pub mod names;
 pub mod ports;
 pub mod render;
+pub mod report;
 pub mod spec;
 pub mod verify;
 pub mod yaml;

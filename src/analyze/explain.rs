@@ -1,0 +1,262 @@
+//! One question, answered with its evidence: may `from` reach `to` on
+//! `port`/`protocol`, and which policies and rules decide it. This is the
+//! data behind `netpolgen check`; `crate::report::check` words it.
+
+use ipnet::IpNet;
+
+use crate::engine::{Access, Cluster, Endpoint, Engine, ExternalPeer, PolicyRef, PortSet, RuleRef};
+use crate::k8s::{PolicyType, Protocol};
+
+use super::addresses::{Coverage, coverage, overlaps, parse_net};
+
+/// One end of the question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Party {
+    /// A workload, by index into `Cluster::workloads`.
+    Workload(usize),
+    /// An address or range outside the cluster.
+    External(IpNet),
+}
+
+/// The question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub from: Party,
+    pub to: Party,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+/// What one side (egress at the source, ingress at the destination) says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Side {
+    /// The side is an external address: no policy applies there.
+    External,
+    /// The workload is not isolated in this direction: everything passes.
+    Open,
+    /// The workload is isolated; only what a rule admits passes.
+    Isolated {
+        /// The policies selecting the workload for this direction.
+        by: Vec<PolicyRef>,
+        /// Rule peers admitting the connection (for a range: those that
+        /// admit the port and overlap the range).
+        admitted_by: Vec<RuleRef>,
+        /// How much of the peer the admitting rules cover (a workload peer
+        /// is covered entirely or not at all).
+        coverage: Coverage,
+        /// Every port the rules admit for this peer, any port number.
+        peer_ports: PortSet,
+    },
+}
+
+impl Side {
+    /// True if this side lets the connection through.
+    pub fn allows(&self) -> bool {
+        match self {
+            Side::External | Side::Open => true,
+            Side::Isolated { coverage, .. } => *coverage == Coverage::All,
+        }
+    }
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub question: Question,
+    pub allowed: bool,
+    pub egress: Side,
+    pub ingress: Side,
+}
+
+/// Finds `NS/NAME`, `NS/KIND/NAME` or `external:CIDR-or-IP`. `kinds` holds
+/// each workload's kind (may be empty when unknown).
+pub fn resolve_party(cluster: &Cluster, kinds: &[String], text: &str) -> Result<Party, String> {
+    if let Some(addr) = text.strip_prefix("external:") {
+        return parse_net(addr).map(Party::External).ok_or_else(|| {
+            format!("{text:?}: expected external:CIDR or external:IP, like external:10.0.0.0/8")
+        });
+    }
+    let parts: Vec<&str> = text.split('/').collect();
+    let (ns, kind, name) = match parts.as_slice() {
+        [ns, name] => (*ns, None, *name),
+        [ns, kind, name] => (*ns, Some(*kind), *name),
+        _ => {
+            return Err(format!(
+                "{text:?}: expected NAMESPACE/NAME, NAMESPACE/KIND/NAME or external:CIDR"
+            ));
+        }
+    };
+    let kind_of = |w: usize| kinds.get(w).map_or("", String::as_str);
+    let hits: Vec<usize> = (0..cluster.workloads.len())
+        .filter(|&w| {
+            let wl = &cluster.workloads[w];
+            wl.namespace == ns
+                && wl.name == name
+                && kind.is_none_or(|k| k.eq_ignore_ascii_case(kind_of(w)))
+        })
+        .collect();
+    match hits.as_slice() {
+        [w] => Ok(Party::Workload(*w)),
+        [] => Err(format!(
+            "{text:?}: no workload of that name in the manifests"
+        )),
+        many => {
+            let kinds: Vec<&str> = many.iter().map(|&w| kind_of(w)).collect();
+            Err(format!(
+                "{text:?} is ambiguous ({}); name one as NAMESPACE/KIND/NAME",
+                kinds.join(", ")
+            ))
+        }
+    }
+}
+
+/// Resolves `--port`: a number, or a container port name of the
+/// destination workload. `protocol` narrows a name; without it a name must
+/// be unique, and a number means TCP.
+pub fn resolve_port(
+    cluster: &Cluster,
+    to: &Party,
+    port: &str,
+    protocol: Option<Protocol>,
+) -> Result<(u16, Protocol), String> {
+    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+        return match port.parse::<u16>() {
+            Ok(n) if n > 0 => Ok((n, protocol.unwrap_or_default())),
+            _ => Err(format!("--port {port}: not a port; use 1-65535")),
+        };
+    }
+    let Party::Workload(w) = to else {
+        return Err(format!(
+            "--port {port:?}: a port name needs a workload destination to resolve it; give a number"
+        ));
+    };
+    let wl = &cluster.workloads[*w];
+    let mut hits: Vec<(u16, Protocol)> = wl
+        .ports
+        .iter()
+        .filter(|p| p.name.as_deref() == Some(port))
+        .filter(|p| protocol.is_none_or(|proto| p.protocol == proto))
+        .map(|p| (p.port, p.protocol))
+        .collect();
+    hits.sort();
+    hits.dedup();
+    match hits.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let names: Vec<String> = wl
+                .ports
+                .iter()
+                .filter_map(|p| {
+                    p.name
+                        .as_ref()
+                        .map(|n| format!("{n} ({}/{})", p.port, p.protocol))
+                })
+                .collect();
+            let known = if names.is_empty() {
+                "it has no named ports".to_string()
+            } else {
+                format!("its named ports: {}", names.join(", "))
+            };
+            Err(format!(
+                "--port {port:?}: {}/{} has no such container port{}; {known}",
+                wl.namespace,
+                wl.name,
+                protocol.map_or(String::new(), |p| format!(" for {p}")),
+            ))
+        }
+        _ => Err(format!(
+            "--port {port:?} names ports of several protocols on {}/{}; add --protocol",
+            wl.namespace, wl.name
+        )),
+    }
+}
+
+/// Answers `q`. Errors when both ends are external.
+pub fn answer(engine: &Engine<'_>, q: &Question) -> Result<Answer, String> {
+    let (egress, ingress) = match (&q.from, &q.to) {
+        (Party::Workload(s), Party::Workload(d)) => {
+            let v = engine.verdict(
+                &Endpoint::Workload(*s),
+                &Endpoint::Workload(*d),
+                q.port,
+                q.protocol,
+            );
+            let side = |dv: crate::engine::DirectionVerdict, access: Access, peer: usize| {
+                if dv.isolated_by.is_empty() {
+                    return Side::Open;
+                }
+                Side::Isolated {
+                    by: dv.isolated_by,
+                    coverage: if dv.allowed {
+                        Coverage::All
+                    } else {
+                        Coverage::None
+                    },
+                    admitted_by: dv.allowed_by,
+                    peer_ports: access.workload_ports(peer),
+                }
+            };
+            (
+                side(v.egress, engine.egress_access(*s), *d),
+                side(v.ingress, engine.ingress_access(*d), *s),
+            )
+        }
+        (Party::Workload(s), Party::External(net)) => (
+            external_side(engine, *s, PolicyType::Egress, net, q),
+            Side::External,
+        ),
+        (Party::External(net), Party::Workload(d)) => (
+            Side::External,
+            external_side(engine, *d, PolicyType::Ingress, net, q),
+        ),
+        (Party::External(_), Party::External(_)) => {
+            return Err("--from and --to are both external; one must be a workload".into());
+        }
+    };
+    Ok(Answer {
+        question: q.clone(),
+        allowed: egress.allows() && ingress.allows(),
+        egress,
+        ingress,
+    })
+}
+
+/// The side of workload `w` in `dir` towards the external range `net`.
+fn external_side(
+    engine: &Engine<'_>,
+    w: usize,
+    dir: PolicyType,
+    net: &IpNet,
+    q: &Question,
+) -> Side {
+    let access = match dir {
+        PolicyType::Ingress => engine.ingress_access(w),
+        PolicyType::Egress => engine.egress_access(w),
+    };
+    let Access::Some { external, .. } = access else {
+        return Side::Open;
+    };
+    let relevant = |peer: &ExternalPeer| match peer {
+        ExternalPeer::Any => true,
+        ExternalPeer::IpBlock(b) => overlaps(net, b),
+    };
+    let mut blocks = Vec::new();
+    let mut admitted_by = Vec::new();
+    let mut peer_ports = PortSet::empty();
+    for g in external.iter().filter(|g| relevant(&g.peer)) {
+        peer_ports.insert_all(&g.ports);
+        if g.ports.contains(q.port, q.protocol) {
+            admitted_by.push(g.rule.clone());
+            blocks.push(match &g.peer {
+                ExternalPeer::Any => None,
+                ExternalPeer::IpBlock(b) => Some(b),
+            });
+        }
+    }
+    Side::Isolated {
+        by: engine.isolating_policies(w, dir),
+        admitted_by,
+        coverage: coverage(net, &blocks),
+        peer_ports,
+    }
+}

@@ -1,0 +1,114 @@
+//! Traffic between workloads and addresses outside the cluster.
+//!
+//! `ipBlock` peers never match workloads; they (and rules without peers)
+//! admit external addresses. For every workload and direction this lists
+//! what is admitted, one row per granting rule peer, and for an isolated
+//! direction a final denied row for everything not granted. These rows are
+//! separate from the contract's `connections`.
+
+use std::fmt;
+
+use crate::engine::{ExternalAccess, ExternalPeer, IpBlockRef, PortSet, RuleRef};
+use crate::k8s::PolicyType;
+
+use super::Analysis;
+use super::matrix::ClassExternal;
+
+/// Which external addresses a row is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExternalAddresses {
+    /// Every address.
+    Any,
+    /// The addresses of an `ipBlock`.
+    Block(IpBlockRef),
+    /// Every address and port not granted by the rows before it.
+    Other,
+}
+
+impl fmt::Display for ExternalAddresses {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExternalAddresses::Any => f.write_str("any"),
+            ExternalAddresses::Block(b) => write!(f, "{b}"),
+            ExternalAddresses::Other => f.write_str("other"),
+        }
+    }
+}
+
+/// One row: ingress is external → workload, egress is workload → external.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRow {
+    pub workload: usize,
+    pub direction: PolicyType,
+    pub addresses: ExternalAddresses,
+    /// The ports concerned (full for a non-isolated direction; full for the
+    /// final denied row, meaning "whatever is left").
+    pub ports: PortSet,
+    pub allowed: bool,
+    /// The rule peer that grants the row; `None` when the direction is not
+    /// isolated, and for the final denied row.
+    pub rule: Option<RuleRef>,
+}
+
+impl ExternalRow {
+    /// `from` as the contract would spell it: `ns/name` or `external`.
+    pub fn from_to(&self, analysis: &Analysis<'_>) -> (String, String) {
+        let w = analysis.id(self.workload);
+        match self.direction {
+            PolicyType::Ingress => ("external".to_string(), w),
+            PolicyType::Egress => (w, "external".to_string()),
+        }
+    }
+}
+
+/// Rows for every workload in output order, ingress before egress.
+pub(super) fn rows(analysis: &Analysis<'_>, per_class: &[ClassExternal]) -> Vec<ExternalRow> {
+    let mut out = Vec::new();
+    for &w in &analysis.order {
+        let ext = &per_class[analysis.classes.of[w]];
+        for (direction, access) in [
+            (PolicyType::Ingress, &ext.ingress),
+            (PolicyType::Egress, &ext.egress),
+        ] {
+            direction_rows(w, direction, access.as_deref(), &mut out);
+        }
+    }
+    out
+}
+
+fn direction_rows(
+    workload: usize,
+    direction: PolicyType,
+    access: Option<&[ExternalAccess]>,
+    out: &mut Vec<ExternalRow>,
+) {
+    let row = |addresses, ports, allowed, rule| ExternalRow {
+        workload,
+        direction,
+        addresses,
+        ports,
+        allowed,
+        rule,
+    };
+    let Some(grants) = access else {
+        out.push(row(ExternalAddresses::Any, PortSet::full(), true, None));
+        return;
+    };
+    let mut everything = false;
+    for g in grants {
+        let addresses = match &g.peer {
+            ExternalPeer::Any => ExternalAddresses::Any,
+            ExternalPeer::IpBlock(b) => ExternalAddresses::Block(b.clone()),
+        };
+        everything |= addresses == ExternalAddresses::Any && g.ports.is_full();
+        out.push(row(addresses, g.ports.clone(), true, Some(g.rule.clone())));
+    }
+    if !everything {
+        let rest = if grants.is_empty() {
+            ExternalAddresses::Any
+        } else {
+            ExternalAddresses::Other
+        };
+        out.push(row(rest, PortSet::full(), false, None));
+    }
+}

@@ -1,0 +1,137 @@
+//! The answer of `netpolgen check` in sentences: the verdict, then egress
+//! at the source and ingress at the destination, each with the policies
+//! isolating the workload, their rules in words, and the rule peers that
+//! admit the connection, or that none does.
+
+use std::io::{self, Write};
+
+use ipnet::IpNet;
+
+use crate::analyze::addresses::Coverage;
+use crate::analyze::explain::{Answer, Party, Side};
+use crate::analyze::workload_id;
+use crate::engine::{Cluster, PolicyRef};
+use crate::k8s::PolicyType;
+
+use super::{describe, ports_text};
+
+/// `ns/name`, `external:10.1.2.3` or `external:10.0.0.0/8`.
+pub fn party(cluster: &Cluster, p: &Party) -> String {
+    match p {
+        Party::Workload(w) => workload_id(cluster, *w),
+        Party::External(net) => format!("external:{}", net_text(net)),
+    }
+}
+
+fn net_text(net: &IpNet) -> String {
+    if net.prefix_len() == net.max_prefix_len() {
+        net.addr().to_string()
+    } else {
+        net.to_string()
+    }
+}
+
+/// Writes the explanation.
+pub fn write_check(cluster: &Cluster, a: &Answer, out: &mut dyn Write) -> io::Result<()> {
+    let q = &a.question;
+    let (from, to) = (party(cluster, &q.from), party(cluster, &q.to));
+    let head = if a.allowed { "ALLOWED" } else { "DENIED" };
+    writeln!(out, "{head}: {from} -> {to} on {}/{}", q.port, q.protocol)?;
+    let sides = [
+        (PolicyType::Egress, &q.from, &to, &a.egress),
+        (PolicyType::Ingress, &q.to, &from, &a.ingress),
+    ];
+    for (dir, subject, peer, side) in sides {
+        writeln!(out)?;
+        let at = party(cluster, subject);
+        let (word, way) = match dir {
+            PolicyType::Egress => ("Egress", "egress"),
+            PolicyType::Ingress => ("Ingress", "ingress"),
+        };
+        let verdict = if side.allows() { "allowed" } else { "denied" };
+        writeln!(out, "{word} at {at}: {verdict}.")?;
+        match side {
+            Side::External => writeln!(
+                out,
+                "  {at} is outside the cluster; no NetworkPolicy applies to its {way}."
+            )?,
+            Side::Open => {
+                let ns = match subject {
+                    Party::Workload(w) => cluster.workloads[*w].namespace.as_str(),
+                    Party::External(_) => "",
+                };
+                writeln!(
+                    out,
+                    "  No NetworkPolicy in {ns} selects {at} for {way}, so all of its {way} is allowed."
+                )?;
+            }
+            Side::Isolated {
+                by,
+                admitted_by,
+                coverage,
+                peer_ports,
+            } => {
+                let n = by.len();
+                let s = if n == 1 { "policy" } else { "policies" };
+                writeln!(out, "  It is isolated for {way} by {n} {s}:")?;
+                for p in by {
+                    policy(cluster, p, dir, out)?;
+                }
+                let port = format!("{}/{}", q.port, q.protocol);
+                match coverage {
+                    Coverage::All => {
+                        writeln!(out, "  Admitted on {port} by:")?;
+                        for r in admitted_by {
+                            writeln!(out, "    {r}")?;
+                        }
+                    }
+                    Coverage::Part => {
+                        writeln!(out, "  Only part of {peer} is admitted on {port}, by:")?;
+                        for r in admitted_by {
+                            writeln!(out, "    {r}")?;
+                        }
+                    }
+                    Coverage::None => {
+                        writeln!(out, "  No rule of these policies admits {peer} on {port}.")?;
+                        writeln!(
+                            out,
+                            "  The rules admit {peer} here on: {}.",
+                            ports_text(peer_ports)
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One isolating policy and its rules of `dir`, in words.
+fn policy(
+    cluster: &Cluster,
+    p: &PolicyRef,
+    dir: PolicyType,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "    {p}")?;
+    let Some(pol) = cluster
+        .policies
+        .iter()
+        .find(|x| x.namespace == p.namespace && x.name == p.name)
+    else {
+        return Ok(());
+    };
+    let (list, way) = match dir {
+        PolicyType::Ingress => ("ingress", "ingress"),
+        PolicyType::Egress => ("egress", "egress"),
+    };
+    let n = describe::rule_count(&pol.spec, dir);
+    if n == 0 {
+        return writeln!(out, "      no {way} rules: admits no {way} at all");
+    }
+    for i in 0..n {
+        let text = describe::rule(&pol.spec, &pol.namespace, dir, i);
+        writeln!(out, "      spec.{list}[{i}]: {text}")?;
+    }
+    Ok(())
+}

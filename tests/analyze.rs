@@ -1,0 +1,418 @@
+//! `netpolgen analyze`: golden files for every output format, byte-stable
+//! output, the pure twin, input handling, and the property that the
+//! class-based evaluation equals the plain pair-by-pair one.
+//!
+//! Golden files live in `tests/testdata/analyze/<fixture>/expected/`, named
+//! after the arguments. `UPDATE_GOLDEN=1 cargo test --test analyze`
+//! rewrites them; read the diff by eye before accepting it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::*;
+use netpolgen::analyze::{Analysis, pairwise};
+use netpolgen::cli::analyze::analyze_docs;
+use netpolgen::engine::{Cluster, Endpoint, Policy, Workload};
+use netpolgen::k8s::*;
+use netpolgen::manifests::read_paths;
+use netpolgen::report::{Format, Options};
+use proptest::prelude::*;
+
+fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/testdata/analyze").join(name)
+}
+
+/// Every format, plus `--allowed-only` where it applies.
+const ARGS: &[&[&str]] = &[
+    &["--output", "table"],
+    &["--output", "table", "--allowed-only"],
+    &["--output", "json"],
+    &["--output", "json", "--allowed-only"],
+    &["--output", "dot"],
+    &["--output", "mermaid"],
+    &["--output", "md"],
+    &["--output", "md", "--allowed-only"],
+    &["--output", "summary"],
+];
+
+fn golden_name(args: &[&str]) -> String {
+    let stem = args
+        .iter()
+        .map(|a| a.trim_start_matches('-'))
+        .collect::<Vec<_>>()
+        .join("-");
+    let ext = match args.get(1).copied() {
+        Some("json") => "json",
+        Some("dot") => "dot",
+        Some("mermaid") => "mmd",
+        Some("md") => "md",
+        _ => "txt",
+    };
+    format!("{stem}.{ext}")
+}
+
+fn run_analyze(dir: &str, args: &[&str]) -> String {
+    let mut cmd = netpolgen();
+    cmd.arg("analyze")
+        .arg(format!("tests/testdata/analyze/{dir}"))
+        .args(args)
+        .current_dir(repo());
+    let out = cmd.output().unwrap();
+    assert_success(&out);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn check_golden(dir: &str) {
+    let expected = fixture(dir).join("expected");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for args in ARGS {
+        let got = run_analyze(dir, args);
+        let path = expected.join(golden_name(args));
+        if update {
+            std::fs::create_dir_all(&expected).unwrap();
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if got != want {
+            let diff = similar::TextDiff::from_lines(&want, &got)
+                .unified_diff()
+                .header("golden", "analyze")
+                .to_string();
+            failures.push(format!("{}:\n{diff}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn alt_las_prod_golden_files() {
+    check_golden("alt-las-prod");
+}
+
+#[test]
+fn corners_golden_files() {
+    check_golden("corners");
+}
+
+#[test]
+fn the_alt_las_fixture_holds_the_current_prod_render() {
+    let fixture = std::fs::read_to_string(fixture("alt-las-prod/policies.yaml")).unwrap();
+    assert_eq!(
+        fixture,
+        render_overlay("prod"),
+        "re-render the fixture (see its README)"
+    );
+}
+
+#[test]
+fn json_is_byte_stable_and_independent_of_document_order() {
+    let docs = read_paths(&[fixture("alt-las-prod")]).unwrap();
+    let opts = Options::default();
+    let once = analyze_docs(&docs, Format::Json, &opts).unwrap();
+    assert_eq!(once, analyze_docs(&docs, Format::Json, &opts).unwrap());
+    let mut reversed = docs.clone();
+    reversed.reverse();
+    assert_eq!(once, analyze_docs(&reversed, Format::Json, &opts).unwrap());
+    // The pure twin writes what the binary writes.
+    assert_eq!(
+        String::from_utf8(once).unwrap(),
+        run_analyze("alt-las-prod", &["-o", "json"])
+    );
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let text = run_analyze("corners", &["--output", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let workloads = v["workloads"].as_array().unwrap();
+    let connections = v["connections"].as_array().unwrap();
+    assert_eq!(workloads.len(), 6);
+    // One entry per ordered pair and containerPort of the destination:
+    // coredns 2 ports, cache/db/web one each, report/scanner none.
+    assert_eq!(connections.len(), 6 * 5);
+    for c in connections {
+        let keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["from", "to", "port", "protocol", "allowed"]);
+    }
+    assert!(
+        v["external"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["addresses"] == "192.168.0.0/16")
+    );
+}
+
+#[test]
+fn reads_stdin_and_lists() {
+    let text = std::fs::read_to_string(fixture("corners/manifests.yaml")).unwrap();
+    let mut cmd = netpolgen();
+    cmd.args(["analyze", "-", "-o", "summary"])
+        .write_stdin(text);
+    let got = ok(cmd);
+    assert_eq!(got, run_analyze("corners", &["-o", "summary"]));
+    let mut cmd = netpolgen();
+    let list = "apiVersion: v1\nkind: List\nitems:\n- {kind: Pod, metadata: {name: a, namespace: x}, spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}}\n";
+    cmd.args(["analyze", "-o", "json"]).write_stdin(list);
+    let got = ok(cmd);
+    assert!(
+        got.contains(
+            r#"{"from": "x/a", "to": "x/a", "port": 80, "protocol": "TCP", "allowed": true}"#
+        ),
+        "{got}"
+    );
+}
+
+#[test]
+fn bad_input_names_file_and_field_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(
+        &file,
+        "kind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}, ingress: [{from: [{podSelecter: {}}]}]}\n",
+    )
+    .unwrap();
+    let out = netpolgen().arg("analyze").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yaml") && err.contains("spec.ingress[0].from[0]"),
+        "{err}"
+    );
+    let out = netpolgen()
+        .args(["analyze", "--output", "xml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_policy_parts_are_reported_not_silently_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}\n",
+    )
+    .unwrap();
+    let out = netpolgen()
+        .arg("analyze")
+        .arg(&file)
+        .args(["-o", "summary"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning:") && err.contains("spec.ingress[0].ports[0]"),
+        "{err}"
+    );
+}
+
+// ---- property: classes equal pairs ----
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn arb_labels() -> impl Strategy<Value = Labels> {
+    (
+        prop::option::of(prop::sample::select(vec!["a", "b", "c"])),
+        prop::option::of(prop::sample::select(vec!["x", "y"])),
+    )
+        .prop_map(|(app, tier)| {
+            let mut l = Labels::new();
+            if let Some(a) = app {
+                l.insert("app".into(), a.into());
+            }
+            if let Some(t) = tier {
+                l.insert("tier".into(), t.into());
+            }
+            l
+        })
+}
+
+fn arb_selector() -> impl Strategy<Value = LabelSelector> {
+    let expr = (
+        prop::sample::select(vec!["app", "tier"]),
+        prop::sample::select(vec![
+            SelectorOperator::In,
+            SelectorOperator::NotIn,
+            SelectorOperator::Exists,
+            SelectorOperator::DoesNotExist,
+        ]),
+        prop::sample::subsequence(vec!["a", "b", "x"], 1..=2),
+    )
+        .prop_map(|(key, op, values)| LabelSelectorRequirement {
+            key: key.into(),
+            operator: op,
+            values: match op {
+                SelectorOperator::In | SelectorOperator::NotIn => {
+                    values.iter().map(|v| v.to_string()).collect()
+                }
+                _ => Vec::new(),
+            },
+        });
+    (arb_labels(), prop::collection::vec(expr, 0..2)).prop_map(|(l, e)| LabelSelector {
+        match_labels: l.into_iter().take(1).collect(),
+        match_expressions: e,
+    })
+}
+
+fn arb_peer() -> impl Strategy<Value = Peer> {
+    prop_oneof![
+        arb_selector().prop_map(|s| Peer {
+            pod_selector: Some(s),
+            ..Peer::default()
+        }),
+        arb_selector().prop_map(|s| Peer {
+            namespace_selector: Some(s),
+            ..Peer::default()
+        }),
+        (arb_selector(), arb_selector()).prop_map(|(p, n)| Peer {
+            pod_selector: Some(p),
+            namespace_selector: Some(n),
+            ..Peer::default()
+        }),
+        Just(Peer {
+            ip_block: Some(IpBlock {
+                cidr: "10.0.0.0/8".into(),
+                except: vec![]
+            }),
+            ..Peer::default()
+        }),
+    ]
+}
+
+fn arb_port() -> impl Strategy<Value = PolicyPort> {
+    let proto = prop::option::of(prop::sample::select(Protocol::ALL.to_vec()));
+    let port = prop_oneof![
+        Just((None, None)),
+        prop::sample::select(vec![53i64, 80, 81, 8080])
+            .prop_map(|p| (Some(IntOrString::Int(p)), None)),
+        Just((Some(IntOrString::Int(80)), Some(8080))),
+        prop::sample::select(vec!["http", "dns", "metrics"])
+            .prop_map(|n| (Some(IntOrString::String(n.into())), None)),
+    ];
+    (proto, port).prop_map(|(protocol, (port, end_port))| PolicyPort {
+        protocol,
+        port,
+        end_port,
+    })
+}
+
+type Rule = (Option<Vec<Peer>>, Option<Vec<PolicyPort>>);
+
+fn arb_rules() -> impl Strategy<Value = Option<Vec<Rule>>> {
+    let rule = (
+        prop::option::of(prop::collection::vec(arb_peer(), 0..3)),
+        prop::option::of(prop::collection::vec(arb_port(), 0..3)),
+    );
+    prop::option::of(prop::collection::vec(rule, 0..3))
+}
+
+fn arb_policy() -> impl Strategy<Value = Policy> {
+    let types = prop::option::of(prop::sample::subsequence(
+        vec![PolicyType::Ingress, PolicyType::Egress],
+        0..=2,
+    ));
+    (
+        prop::sample::select(vec!["n1", "n2"]),
+        arb_selector(),
+        types,
+        arb_rules(),
+        arb_rules(),
+    )
+        .prop_map(|(ns, sel, policy_types, ing, eg)| {
+            let spec = NetworkPolicySpec {
+                pod_selector: sel,
+                policy_types,
+                ingress: ing.map(|rs| {
+                    rs.into_iter()
+                        .map(|(from, ports)| IngressRule { from, ports })
+                        .collect()
+                }),
+                egress: eg.map(|rs| {
+                    rs.into_iter()
+                        .map(|(to, ports)| EgressRule { to, ports })
+                        .collect()
+                }),
+            };
+            Policy::new(ns, "p", spec)
+        })
+}
+
+fn arb_workload() -> impl Strategy<Value = Workload> {
+    let port = prop::sample::select(vec![
+        (Some("http"), 80u16, Protocol::TCP),
+        (Some("http"), 8080, Protocol::TCP),
+        (Some("dns"), 53, Protocol::UDP),
+        (None, 81, Protocol::UDP),
+        (Some("metrics"), 81, Protocol::SCTP),
+    ]);
+    (
+        prop::sample::select(vec!["n1", "n2", "n3"]),
+        arb_labels(),
+        prop::collection::vec(port, 0..3),
+        0u8..3,
+    )
+        .prop_map(|(ns, labels, ports, name)| Workload {
+            namespace: ns.into(),
+            name: format!("w{name}"),
+            labels,
+            ports: ports
+                .into_iter()
+                .map(|(n, port, protocol)| ContainerPort {
+                    name: n.map(Into::into),
+                    port,
+                    protocol,
+                })
+                .collect(),
+        })
+}
+
+fn arb_cluster() -> impl Strategy<Value = Cluster> {
+    (
+        prop::collection::vec(arb_workload(), 1..7),
+        prop::collection::vec(arb_policy(), 0..4),
+        arb_labels(),
+    )
+        .prop_map(|(workloads, policies, n1)| {
+            let mut ns = BTreeMap::new();
+            ns.insert("n1".to_string(), n1);
+            ns.insert("n2".to_string(), labels(&[("app", "a")]));
+            Cluster::new(ns, workloads, policies)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn class_based_equals_pairwise(cluster in arb_cluster()) {
+        let a = Analysis::new(&cluster);
+        let got = a.connections();
+        prop_assert_eq!(&got, &pairwise::connections(&cluster, &a.engine));
+        for c in &got {
+            let v = a.engine.verdict(&Endpoint::Workload(c.from), &Endpoint::Workload(c.to), c.port, c.protocol);
+            prop_assert_eq!(v.allowed, c.allowed, "verdict disagrees on {:?}", c);
+        }
+        let counts = a.counts();
+        prop_assert_eq!(counts.total as usize, got.len());
+        prop_assert_eq!(counts.allowed as usize, got.iter().filter(|c| c.allowed).count());
+    }
+}
