@@ -12,6 +12,7 @@ pub mod engine;
 pub mod field;
 pub mod k8s;
 pub mod krm;
+pub mod lint;
 pub mod load;
 pub mod manifests;
 pub mod merge;

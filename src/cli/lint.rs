@@ -1,20 +1,171 @@
-//! `netpolgen lint` and the KRM validator mode.
-use std::path::PathBuf;
+//! `netpolgen lint PATH...`, the KRM validator mode (`netpolgen --lint`
+//! with a ResourceList on stdin) and the legacy kustomize validator form
+//! (a plain YAML stream on stdin, written back unchanged).
+//!
+//! Only [`run`] and [`krm_validator`] touch files and stdin; the rest maps
+//! texts to an [`Outcome`].
 
-use super::Outcome;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Outcome};
+use crate::diag::{Diagnostic, Errors};
+use crate::lint::{self, Finding, Source, output, resource_list};
+
+/// Report formats of `netpolgen lint`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per finding: `file:line: severity CODE Kind/ns/name field: message`.
+    #[default]
+    Text,
+    /// `{"findings": [...], "summary": {...}}`.
+    Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+}
 
 /// `netpolgen lint`.
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// Manifest files or directories; `-` for stdin.
+    /// Manifest files or directories (walked for *.yaml, *.yml); `-` for stdin.
+    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Text)]
+    pub output: Format,
 }
 
-pub fn run(_args: &LintArgs) -> Outcome {
-    Outcome::usage("lint: not built yet")
+/// Runs `netpolgen lint`: exit 0 without error findings, 1 with, 2 when
+/// the input cannot be read.
+pub fn run(args: &LintArgs) -> Outcome {
+    match read_sources(&args.paths) {
+        Ok(sources) => report(&sources, args.output),
+        Err(errors) => input_error(&errors),
+    }
+}
+
+/// Lints texts and formats the report (the pure part of [`run`]).
+pub fn report(sources: &[Source], format: Format) -> Outcome {
+    match lint::lint_sources(sources) {
+        Ok(findings) => {
+            let stdout = match format {
+                Format::Text => output::text(&findings),
+                Format::Json => output::json(&findings),
+                Format::Sarif => output::sarif(&findings),
+            };
+            Outcome {
+                stdout,
+                stderr: format!("lint: {}\n", output::summary(&findings)),
+                code: exit_code(&findings),
+            }
+        }
+        Err(errors) => input_error(&errors),
+    }
+}
+
+fn exit_code(findings: &[Finding]) -> i32 {
+    if lint::has_errors(findings) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn input_error(errors: &Errors) -> Outcome {
+    Outcome {
+        stdout: String::new(),
+        stderr: format!("{errors}\n"),
+        code: EXIT_USAGE,
+    }
 }
 
 /// `netpolgen --lint` with a ResourceList on stdin.
 pub fn krm_validator() -> Outcome {
-    Outcome::usage("--lint: not built yet")
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        return Outcome::usage(format!("reading stdin: {e}"));
+    }
+    krm_validate(&text)
+}
+
+/// The KRM validator over one ResourceList text: the items come back
+/// unchanged with `results`; the findings also go to stderr as text.
+pub fn krm_validate(input: &str) -> Outcome {
+    let v = resource_list::validate(input);
+    let mut stderr = output::text(&v.findings);
+    if let Some(e) = &v.input_error {
+        stderr.push_str(&format!("error: {e}\n"));
+    }
+    Outcome {
+        stdout: v.stdout,
+        stderr,
+        code: v.exit_code,
+    }
+}
+
+/// The legacy kustomize `validators:` form: a YAML stream on stdin is
+/// written back byte for byte, the findings go to stderr as text, and the
+/// exit code is 1 on error findings (2 if the stream is not YAML).
+pub fn legacy_validator(input: &str) -> Outcome {
+    match lint::lint_stream(input, "stdin") {
+        Ok(findings) => Outcome {
+            stdout: input.to_string(),
+            stderr: output::text(&findings),
+            code: exit_code(&findings),
+        },
+        Err(errors) => Outcome {
+            stdout: input.to_string(),
+            ..input_error(&errors)
+        },
+    }
+}
+
+/// Reads every path: `-` is stdin, directories are walked in name order
+/// for `*.yaml`/`*.yml` (as `manifests::read_paths` does; the texts are
+/// kept here for line numbers).
+fn read_sources(paths: &[PathBuf]) -> Result<Vec<Source>, Errors> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Diagnostic::error(format!("reading stdin: {e}")).in_file("stdin"))?;
+            out.push(Source {
+                file: "stdin".to_string(),
+                text,
+            });
+        } else if path.is_dir() {
+            for file in yaml_files(path)? {
+                out.push(read_file(&file)?);
+            }
+        } else {
+            out.push(read_file(path)?);
+        }
+    }
+    Ok(out)
+}
+
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Errors> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            Diagnostic::error(format!("cannot walk: {e}")).in_file(dir.display().to_string())
+        })?;
+        let is_yaml = matches!(
+            entry.path().extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        if entry.file_type().is_file() && is_yaml {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+fn read_file(path: &Path) -> Result<Source, Errors> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::error(format!("cannot read file: {e}")).in_file(file.clone()))?;
+    Ok(Source { file, text })
 }
