@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod engine;
 pub mod field;
 pub mod k8s;

@@ -1,0 +1,76 @@
+//! Every pair of environments at once: which flows each one allows that
+//! another does not.
+
+use serde::Serialize;
+
+use super::conn::{self, Flow};
+use super::side::{self, Side};
+
+/// The flows `has` allows and `lacks` does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pair {
+    pub has: String,
+    pub lacks: String,
+    pub flows: Vec<Flow>,
+}
+
+/// Every ordered pair of environments, row-major in environment order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub environments: Vec<String>,
+    /// Whether namespace, suffix and environment were replaced by placeholders.
+    pub normalized: bool,
+    pub pairs: Vec<Pair>,
+    pub notes: Vec<String>,
+}
+
+impl Table {
+    /// How many flows environment `has` allows that `lacks` does not.
+    pub fn count(&self, has: &str, lacks: &str) -> Option<usize> {
+        self.pairs
+            .iter()
+            .find(|p| p.has == has && p.lacks == lacks)
+            .map(|p| p.flows.len())
+    }
+
+    /// Every environment allows the same flows.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.iter().all(|p| p.flows.is_empty())
+    }
+}
+
+/// Compares every environment with every other. Each side's allowed flows
+/// are computed once.
+pub fn table(envs: &[(String, Side)], normalize: bool) -> Table {
+    let allowed: Vec<_> = envs
+        .iter()
+        .map(|(_, s)| {
+            let (cluster, _) = side::clusters(s, s);
+            let norm = s.norm.as_ref().filter(|_| normalize);
+            conn::allowed(&cluster, norm)
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for (i, (has, _)) in envs.iter().enumerate() {
+        for (j, (lacks, _)) in envs.iter().enumerate() {
+            if i == j {
+                continue;
+            }
+            pairs.push(Pair {
+                has: has.clone(),
+                lacks: lacks.clone(),
+                flows: allowed[i].difference(&allowed[j]).cloned().collect(),
+            });
+        }
+    }
+    let notes = envs
+        .iter()
+        .flat_map(|(name, s)| s.notes.iter().map(move |n| format!("{name}: {n}")))
+        .collect();
+    Table {
+        environments: envs.iter().map(|(n, _)| n.clone()).collect(),
+        normalized: normalize,
+        pairs,
+        notes,
+    }
+}

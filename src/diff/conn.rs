@@ -1,0 +1,185 @@
+//! The connectivity half of a diff: which connections each side allows,
+//! compared, with the policies responsible for every one that differs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+
+use super::normalize::{self, Norm};
+use crate::analyze::pairwise;
+use crate::engine::{Cluster, Endpoint, Engine, Verdict};
+use crate::k8s::Protocol;
+
+/// `from -> to:port/protocol`, endpoints as `namespace/name`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Flow {
+    pub from: String,
+    pub to: String,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+impl fmt::Display for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} -> {}:{}/{}",
+            self.from, self.to, self.port, self.protocol
+        )
+    }
+}
+
+/// A connection one side allows and the other does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowChange {
+    #[serde(flatten)]
+    pub flow: Flow,
+    /// The policies admitting it: on side b for an added connection, on
+    /// side a (before) for a removed one. Empty when no policy isolates it.
+    pub admitted_by: Vec<String>,
+    /// Removed connections: the policies on side b that isolate it now.
+    pub isolated_by: Vec<String>,
+    /// Removed connections: an endpoint, or the destination port, no
+    /// longer exists on side b.
+    pub gone: bool,
+}
+
+/// Connections added and removed from side a to side b.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ConnDiff {
+    pub added: Vec<FlowChange>,
+    pub removed: Vec<FlowChange>,
+    /// Connections both sides allow.
+    pub unchanged: usize,
+}
+
+impl ConnDiff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// A side's allowed connections, by flow, with the workload indices.
+struct Allowed<'c> {
+    engine: Engine<'c>,
+    flows: BTreeMap<Flow, (usize, usize)>,
+    ids: BTreeMap<String, usize>,
+    norm: Option<&'c Norm>,
+}
+
+impl<'c> Allowed<'c> {
+    fn new(cluster: &'c Cluster, norm: Option<&'c Norm>) -> Allowed<'c> {
+        let engine = Engine::new(cluster);
+        let names: Vec<String> = (0..cluster.workloads.len())
+            .map(|w| id(cluster, w, norm))
+            .collect();
+        let flows = pairwise::connections(cluster, &engine)
+            .into_iter()
+            .filter(|c| c.allowed)
+            .map(|c| {
+                let flow = Flow {
+                    from: names[c.from].clone(),
+                    to: names[c.to].clone(),
+                    port: c.port,
+                    protocol: c.protocol,
+                };
+                (flow, (c.from, c.to))
+            })
+            .collect();
+        let ids = names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
+        Allowed {
+            engine,
+            flows,
+            ids,
+            norm,
+        }
+    }
+
+    fn verdict(&self, s: usize, d: usize, f: &Flow) -> Verdict {
+        self.engine.verdict(
+            &Endpoint::Workload(s),
+            &Endpoint::Workload(d),
+            f.port,
+            f.protocol,
+        )
+    }
+
+    fn names<'a>(&self, refs: impl Iterator<Item = &'a String>) -> Vec<String> {
+        let set: BTreeSet<String> = refs.map(|n| normalize::name(self.norm, n)).collect();
+        set.into_iter().collect()
+    }
+
+    /// The policies admitting an allowed flow.
+    fn admitting(&self, f: &Flow) -> Vec<String> {
+        let (s, d) = self.flows[f];
+        let v = self.verdict(s, d, f);
+        let rules = v.egress.allowed_by.iter().chain(&v.ingress.allowed_by);
+        self.names(rules.map(|r| &r.policy.name))
+    }
+
+    /// Why a flow is not allowed: the isolating policies, or that an
+    /// endpoint or the port does not exist here.
+    fn denying(&self, f: &Flow) -> (Vec<String>, bool) {
+        let (Some(&s), Some(&d)) = (self.ids.get(&f.from), self.ids.get(&f.to)) else {
+            return (Vec::new(), true);
+        };
+        let serves = self.engine.cluster().workloads[d]
+            .ports
+            .iter()
+            .any(|p| p.port == f.port && p.protocol == f.protocol);
+        if !serves {
+            return (Vec::new(), true);
+        }
+        let v = self.verdict(s, d, f);
+        let mut refs = Vec::new();
+        if !v.egress.allowed {
+            refs.extend(v.egress.isolated_by.iter().map(|p| &p.name));
+        }
+        if !v.ingress.allowed {
+            refs.extend(v.ingress.isolated_by.iter().map(|p| &p.name));
+        }
+        (self.names(refs.into_iter()), false)
+    }
+}
+
+/// `namespace/name` of a workload, normalised.
+fn id(cluster: &Cluster, w: usize, norm: Option<&Norm>) -> String {
+    let w = &cluster.workloads[w];
+    format!("{}/{}", normalize::value(norm, &w.namespace), w.name)
+}
+
+/// Every connection allowed on one side and not the other.
+pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> ConnDiff {
+    let a = Allowed::new(a, na);
+    let b = Allowed::new(b, nb);
+    let mut out = ConnDiff::default();
+    for f in a.flows.keys() {
+        if b.flows.contains_key(f) {
+            out.unchanged += 1;
+            continue;
+        }
+        let (isolated_by, gone) = b.denying(f);
+        out.removed.push(FlowChange {
+            flow: f.clone(),
+            admitted_by: a.admitting(f),
+            isolated_by,
+            gone,
+        });
+    }
+    for f in b.flows.keys().filter(|f| !a.flows.contains_key(f)) {
+        out.added.push(FlowChange {
+            flow: f.clone(),
+            admitted_by: b.admitting(f),
+            isolated_by: Vec::new(),
+            gone: false,
+        });
+    }
+    out
+}
+
+/// The allowed flows of one cluster, normalised (for the pairwise table).
+pub fn allowed(cluster: &Cluster, norm: Option<&Norm>) -> BTreeSet<Flow> {
+    Allowed::new(cluster, norm).flows.into_keys().collect()
+}

@@ -1,0 +1,380 @@
+//! One side of a diff, built from what its units rendered. Pure: documents
+//! and models in, a [`Side`] out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use super::normalize::{self, Norm};
+use crate::diag::{Diagnostic, Errors};
+use crate::engine::{Cluster, Policy, Workload};
+use crate::k8s::{ContainerPort, Labels, NetworkPolicy};
+use crate::manifests::{self, DEFAULT_NAMESPACE, Doc};
+use crate::model::{Model, NAMESPACE_NAME_LABEL, Target};
+use crate::ports::PortSpec;
+
+/// How a unit was rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitKind {
+    /// A NetworkPolicySet rendered in-process: policies only; workloads
+    /// come from its model.
+    Set,
+    /// A kustomize build: real workloads, plus the model's peers when the
+    /// directory holds a NetworkPolicySet.
+    Kustomize,
+    /// Manifests read as they are.
+    Manifests,
+}
+
+/// One render: an environment's policies, a kustomize build, or files.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub kind: UnitKind,
+    pub docs: Vec<Doc>,
+    /// The NetworkPolicySet's model, where there is one.
+    pub model: Option<Model>,
+}
+
+/// An object of a render in canonical form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub value: Value,
+}
+
+/// Everything one side of a diff rendered.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// The side as the user named it.
+    pub label: String,
+    /// Every object, canonical, in (kind, namespace, name) order.
+    pub objects: Vec<Object>,
+    /// Workloads: those in the manifests plus those a model stands for.
+    pub workloads: Vec<Workload>,
+    pub namespaces: BTreeMap<String, Labels>,
+    pub policies: Vec<NetworkPolicy>,
+    /// Set when the side is exactly one NetworkPolicySet environment.
+    pub norm: Option<Norm>,
+    /// What this side's connectivity cannot show.
+    pub notes: Vec<String>,
+}
+
+impl Side {
+    /// Builds a side. Two objects of the same kind, namespace and name are
+    /// an error naming both documents.
+    pub fn build(label: &str, units: &[Unit]) -> Result<Side, Errors> {
+        let docs: Vec<Doc> = units.iter().flat_map(|u| u.docs.iter().cloned()).collect();
+        let m = manifests::from_docs(&docs)?;
+        let mut seen: BTreeMap<(String, String, String), &Doc> = BTreeMap::new();
+        let mut objects = Vec::new();
+        let mut errors = Vec::new();
+        for doc in &docs {
+            let o = object(&doc.value);
+            let key = (o.kind.clone(), o.namespace.clone(), o.name.clone());
+            if let Some(first) = seen.insert(key, doc) {
+                errors.push(
+                    Diagnostic::error(format!(
+                        "document {}: {} {}/{} is also document {} of {}",
+                        doc.index + 1,
+                        o.kind,
+                        o.namespace,
+                        o.name,
+                        first.index + 1,
+                        first.file
+                    ))
+                    .in_file(doc.file.clone()),
+                );
+            }
+            objects.push(o);
+        }
+        if !errors.is_empty() {
+            return Err(Errors(errors));
+        }
+        objects.sort_by(|x, y| key(x).cmp(&key(y)));
+
+        let mut namespaces = m.namespaces.clone();
+        let mut workloads = m.workloads.clone();
+        let mut notes = Vec::new();
+        for unit in units {
+            let Some(model) = &unit.model else { continue };
+            if unit.kind == UnitKind::Set {
+                workloads.extend(services(model));
+            }
+            if unit.kind != UnitKind::Manifests {
+                workloads.extend(peers(model, &mut namespaces));
+            }
+        }
+        let mut ids = BTreeSet::new();
+        workloads.retain(|w| ids.insert((w.namespace.clone(), w.name.clone())));
+        let blocks = ip_blocks(&m.policies);
+        if blocks > 0 {
+            notes.push(format!(
+                "{blocks} ipBlock peer(s) name addresses outside the cluster, which the connectivity diff does not cover; the text diff shows their changes"
+            ));
+        }
+        let models: Vec<&Model> = units.iter().filter_map(|u| u.model.as_ref()).collect();
+        let norm = match models.as_slice() {
+            [one] => Some(Norm::of(one)),
+            _ => None,
+        };
+        Ok(Side {
+            label: label.to_string(),
+            objects,
+            workloads,
+            namespaces,
+            policies: m.policies,
+            norm,
+            notes,
+        })
+    }
+
+    /// Every object as `(kind, namespace, name)` and YAML text, normalised.
+    pub fn canonical_objects(
+        &self,
+        norm: Option<&Norm>,
+    ) -> Vec<((String, String, String), String)> {
+        let mut out: Vec<_> = self
+            .objects
+            .iter()
+            .map(|o| {
+                let value = norm.map_or_else(|| o.value.clone(), |n| n.object(&o.value));
+                let k = (
+                    o.kind.clone(),
+                    normalize::value(norm, &o.namespace),
+                    normalize::name(norm, &o.name),
+                );
+                (k, crate::yaml::to_string(&value))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn cluster(&self, workloads: &[Workload], namespaces: &BTreeMap<String, Labels>) -> Cluster {
+        let mut ns = namespaces.clone();
+        for (k, v) in &self.namespaces {
+            ns.entry(k.clone()).or_default().extend(v.clone());
+        }
+        let policies = self
+            .policies
+            .iter()
+            .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
+            .collect();
+        Cluster::new(ns, workloads.to_vec(), policies)
+    }
+}
+
+/// The clusters the two sides are evaluated on: each side's own workloads,
+/// or the other side's when it has policies but no workloads (rendered
+/// policies alone). A side with neither (a path that did not exist yet)
+/// allows nothing.
+pub fn clusters(a: &Side, b: &Side) -> (Cluster, Cluster) {
+    let pick = |s: &Side, other: &Side| {
+        if s.workloads.is_empty() && !s.policies.is_empty() {
+            s.cluster(&other.workloads, &other.namespaces)
+        } else {
+            s.cluster(&s.workloads, &BTreeMap::new())
+        }
+    };
+    (pick(a, b), pick(b, a))
+}
+
+fn key(o: &Object) -> (&str, &str, &str) {
+    (&o.kind, &o.namespace, &o.name)
+}
+
+fn object(v: &Value) -> Object {
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default();
+    let kind = s("/kind").to_string();
+    Object {
+        kind,
+        namespace: s("/metadata/namespace").to_string(),
+        name: s("/metadata/name").to_string(),
+        value: canonical(v),
+    }
+}
+
+/// Keys in the order Kubernetes users write them (and netpolgen renders
+/// them); every other key follows in name order. So the same object reads
+/// the same however its source ordered its keys.
+const KEY_ORDER: [&str; 26] = [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "spec",
+    "namespaceSelector",
+    "podSelector",
+    "policyTypes",
+    "ingress",
+    "egress",
+    "from",
+    "to",
+    "ipBlock",
+    "cidr",
+    "except",
+    "protocol",
+    "port",
+    "endPort",
+    "matchLabels",
+    "matchExpressions",
+    "key",
+    "operator",
+    "values",
+];
+
+/// The value with map keys in [`KEY_ORDER`], recursively.
+pub fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by_key(|(k, _)| {
+                let rank = KEY_ORDER.iter().position(|o| o == k);
+                (rank.unwrap_or(KEY_ORDER.len()), k.as_str())
+            });
+            let out: Map<String, Value> = entries
+                .into_iter()
+                .map(|(k, v)| (k.clone(), canonical(v)))
+                .collect();
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// One workload per service, in the model's namespace.
+fn services(model: &Model) -> Vec<Workload> {
+    model
+        .services
+        .values()
+        .map(|s| Workload {
+            namespace: model.namespace.clone(),
+            name: s.name.clone(),
+            labels: s.labels.clone(),
+            ports: s
+                .ports
+                .iter()
+                .map(|(n, p)| ContainerPort {
+                    name: Some(n.clone()),
+                    port: p.port,
+                    protocol: p.protocol,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// One workload per in-cluster peer, in its namespace (named by the
+/// namespace selector, as the verifier does), listening on the numeric
+/// ports flows send to it. Peer namespaces get the selector's labels.
+fn peers(model: &Model, namespaces: &mut BTreeMap<String, Labels>) -> Vec<Workload> {
+    let mut out = Vec::new();
+    for p in model.peers.values().filter(|p| p.cidr.is_none()) {
+        let ns_labels = p.namespace_selector.clone().unwrap_or_default();
+        let ns = ns_labels
+            .get(NAMESPACE_NAME_LABEL)
+            .cloned()
+            .unwrap_or_else(|| format!("netpolgen-peer-{}", p.name));
+        namespaces.entry(ns.clone()).or_default().extend(ns_labels);
+        let mut ports = Vec::new();
+        for f in &model.flows {
+            if f.to.target != Target::Peer(p.name.clone()) {
+                continue;
+            }
+            for spec in &f.port_specs {
+                if let PortSpec::Number {
+                    port,
+                    end,
+                    protocol,
+                } = spec
+                {
+                    for n in [Some(*port), *end].into_iter().flatten() {
+                        ports.push(ContainerPort {
+                            name: None,
+                            port: n,
+                            protocol: *protocol,
+                        });
+                    }
+                }
+            }
+        }
+        ports.sort_by_key(|p| (p.port, p.protocol));
+        ports.dedup();
+        out.push(Workload {
+            namespace: ns,
+            name: p.name.clone(),
+            labels: p.selector.clone().unwrap_or_default(),
+            ports,
+        });
+    }
+    out
+}
+
+fn ip_blocks(policies: &[NetworkPolicy]) -> usize {
+    let spec = |p: &NetworkPolicy| {
+        let ingress = p
+            .spec
+            .ingress
+            .iter()
+            .flatten()
+            .flat_map(|r| r.from.iter().flatten());
+        let egress = p
+            .spec
+            .egress
+            .iter()
+            .flatten()
+            .flat_map(|r| r.to.iter().flatten());
+        ingress
+            .chain(egress)
+            .filter(|peer| peer.ip_block.is_some())
+            .count()
+    };
+    policies.iter().map(spec).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::parse_text;
+
+    #[test]
+    fn canonical_order_ignores_source_key_order() {
+        let a = "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nspec: {policyTypes: [Ingress], podSelector: {}}\nmetadata: {namespace: x, name: web}\n";
+        let b = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: x}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";
+        let side = |t: &str| {
+            let unit = Unit {
+                kind: UnitKind::Manifests,
+                docs: parse_text(t, "f.yaml").unwrap(),
+                model: None,
+            };
+            Side::build("s", &[unit]).unwrap().canonical_objects(None)
+        };
+        assert_eq!(side(a), side(b));
+        let text = &side(a)[0].1;
+        assert_eq!(
+            text,
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\n  namespace: x\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n"
+        );
+    }
+
+    #[test]
+    fn duplicate_objects_name_both_documents() {
+        let t = "kind: ConfigMap\nmetadata: {name: c, namespace: x}\n---\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n";
+        let unit = Unit {
+            kind: UnitKind::Manifests,
+            docs: parse_text(t, "f.yaml").unwrap(),
+            model: None,
+        };
+        let err = Side::build("s", &[unit]).unwrap_err().to_string();
+        assert!(
+            err.contains("f.yaml: document 2: ConfigMap x/c is also document 1 of f.yaml"),
+            "{err}"
+        );
+    }
+}

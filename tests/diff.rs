@@ -1,0 +1,591 @@
+//! `netpolgen diff`: golden outputs per format, connectivity changes of
+//! one flow, reorder-only changes, normalisation across environments,
+//! `--git` against a repository made here, `--all`, `--kustomize`, exit
+//! codes.
+//!
+//! Golden cases live in `tests/testdata/diff/<case>/{before,after}/` with
+//! `expected.txt` (and `expected.json`, `expected.md` where present); each
+//! is the output of `netpolgen diff --root . before after` run in the case
+//! directory. `UPDATE_GOLDEN=1 cargo test --test diff` rewrites them; read
+//! the diff by eye before committing it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::*;
+use serde_json::Value;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = netpolgen();
+    cmd.arg("diff").args(args).current_dir(dir);
+    cmd.output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn cases() -> Vec<PathBuf> {
+    let dir = repo().join("tests/testdata/diff");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("before").is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 4,
+        "golden cases missing under {}",
+        dir.display()
+    );
+    cases
+}
+
+#[test]
+fn golden_outputs_per_format() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut compared = 0;
+    for case in cases() {
+        for (file, format) in [
+            ("expected.txt", "text"),
+            ("expected.json", "json"),
+            ("expected.md", "md"),
+        ] {
+            let path = case.join(file);
+            // Every case has a text golden; json and md where present.
+            let wanted = path.exists() || (update && format == "text");
+            if !wanted {
+                continue;
+            }
+            let out = run(
+                &case,
+                &[
+                    "--root", ".", "before", "after", "-o", format, "--color", "never",
+                ],
+            );
+            let got = stdout(&out);
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{}: {}",
+                case.display(),
+                stderr(&out)
+            );
+            // Same input, same bytes.
+            assert_eq!(
+                got,
+                stdout(&run(
+                    &case,
+                    &[
+                        "--root", ".", "before", "after", "-o", format, "--color", "never"
+                    ]
+                ))
+            );
+            if update {
+                std::fs::write(&path, &got).unwrap();
+                continue;
+            }
+            let want = std::fs::read_to_string(&path).unwrap();
+            if got != want {
+                let diff = similar::TextDiff::from_lines(&want, &got)
+                    .unified_diff()
+                    .header("golden", "got")
+                    .to_string();
+                panic!("{} differs:\n{diff}", path.display());
+            }
+            // Exit status: 1 exactly when the text output shows a difference.
+            if format == "text" {
+                let want_code = if want.is_empty() { 0 } else { 1 };
+                assert_eq!(out.status.code(), Some(want_code), "{}", case.display());
+            }
+            compared += 1;
+        }
+    }
+    assert!(
+        update || compared >= 6,
+        "only {compared} golden files compared"
+    );
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)))
+}
+
+fn flows(v: &Value, which: &str) -> Vec<String> {
+    v["connectivity"][which]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} -> {}:{}/{}",
+                c["from"].as_str().unwrap(),
+                c["to"].as_str().unwrap(),
+                c["port"],
+                c["protocol"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// A copy of the repository's intent with `overlay`'s netpolset.yaml
+/// extended by `extra` (spec fields, indented two spaces).
+fn tree_with(overlay: &str, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(dir.path());
+    let file = dir
+        .path()
+        .join(format!("overlays/{overlay}/netpolset.yaml"));
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(extra);
+    std::fs::write(&file, text).unwrap();
+    dir
+}
+
+#[test]
+fn one_removed_flow_is_exactly_one_removed_connection() {
+    let tree = tree_with(
+        "prod",
+        "  flows:\n    runner-service-to-archive-service: null\n",
+    );
+    let out = run(
+        tree.path(),
+        &["overlays/staging", "overlays/prod", "-o", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(flows(&v, "added"), Vec::<String>::new());
+    assert_eq!(
+        flows(&v, "removed"),
+        ["<namespace>/runner-service -> <namespace>/archive-service:8002/TCP"]
+    );
+    let removed = &v["connectivity"]["removed"][0];
+    assert_eq!(
+        removed["admittedBy"],
+        serde_json::json!(["allow-runner-service-to-archive-service<suffix>"])
+    );
+    // Every policy selecting the destination isolates it; none admits it.
+    assert_eq!(
+        removed["isolatedBy"],
+        serde_json::json!(["allow-monitoring<suffix>", "default-deny-ingress<suffix>"])
+    );
+    assert_eq!(v["connectivity"]["unchanged"], 10);
+    let objects: Vec<(&str, &str)> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap(), o["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        objects,
+        [("allow-runner-service-to-archive-service<suffix>", "removed")]
+    );
+}
+
+#[test]
+fn one_added_flow_is_exactly_one_added_connection() {
+    let extra = "  flows:\n    segmentation-service-to-archive-service:\n      from: segmentation-service\n      to: archive-service\n      ports: [http]\n";
+    let tree = tree_with("prod", extra);
+    let out = run(
+        tree.path(),
+        &["overlays/dev", "overlays/prod", "-o", "json"],
+    );
+    let v = json(&out);
+    assert_eq!(
+        flows(&v, "added"),
+        ["<namespace>/segmentation-service -> <namespace>/archive-service:8002/TCP"]
+    );
+    assert_eq!(flows(&v, "removed"), Vec::<String>::new());
+    assert_eq!(
+        v["connectivity"]["added"][0]["admittedBy"],
+        serde_json::json!(["allow-segmentation-service-to-archive-service<suffix>"])
+    );
+}
+
+#[test]
+fn environments_that_differ_only_in_names_print_nothing() {
+    for (a, b) in [("staging", "prod"), ("dev", "test"), ("dev", "prod")] {
+        let out = run(
+            &repo(),
+            &[&format!("overlays/{a}"), &format!("overlays/{b}")],
+        );
+        assert_eq!(out.status.code(), Some(0), "{a} {b}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{a} {b}");
+    }
+    // Without normalisation every object is renamed, but the connections
+    // only move namespace: none is the same.
+    let out = run(
+        &repo(),
+        &[
+            "--no-normalize",
+            "overlays/staging",
+            "overlays/prod",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["objects"].as_array().unwrap().len(), 14);
+    assert_eq!(flows(&v, "added").len(), 11);
+    assert_eq!(v["normalized"], Value::Null);
+}
+
+#[test]
+fn same_environment_is_not_normalized_and_forcing_it_needs_a_set() {
+    let out = run(
+        &repo(),
+        &["overlays/prod", "tests/testdata/golden/prod.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(
+        &repo(),
+        &[
+            "--normalize",
+            "overlays/prod",
+            "tests/testdata/golden/prod.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "--normalize: tests/testdata/golden/prod.yaml is not a single NetworkPolicySet"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rendered_policies_alone_borrow_the_other_sides_workloads() {
+    // The golden prod render has no workloads: the overlay's model lends its
+    // services and peers, so a policy deleted from the file is a removed
+    // connection with the policy that admitted it.
+    let dir = tempfile::tempdir().unwrap();
+    let golden = std::fs::read_to_string(repo().join("tests/testdata/golden/prod.yaml")).unwrap();
+    let kept: Vec<&str> = golden
+        .split("---\n")
+        .filter(|d| !d.contains("name: allow-ingress-to-api-gateway-prod"))
+        .collect();
+    std::fs::write(dir.path().join("prod.yaml"), kept.join("---\n")).unwrap();
+    let file = dir.path().join("prod.yaml");
+    let out = run(
+        &repo(),
+        &["overlays/prod", file.to_str().unwrap(), "-o", "json"],
+    );
+    let v = json(&out);
+    assert_eq!(
+        flows(&v, "removed"),
+        ["ingress-nginx/ingress -> alt-las-prod/api-gateway:3000/TCP"]
+    );
+    assert_eq!(flows(&v, "added"), Vec::<String>::new());
+}
+
+/// Reverses the order of every map in a YAML document tree.
+fn reversed(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), reversed(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(reversed).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn reordering_the_intent_changes_nothing() {
+    let tree = tempfile::tempdir().unwrap();
+    copy_tree(tree.path());
+    let base = tree.path().join("base/netpolset.yaml");
+    let docs = docs(&std::fs::read_to_string(&base).unwrap());
+    let text = netpolgen::yaml::to_string(&reversed(&docs[0]));
+    assert_ne!(text, std::fs::read_to_string(&base).unwrap());
+    std::fs::write(&base, text).unwrap();
+    let before = repo().join("overlays/prod");
+    let out = run(tree.path(), &[before.to_str().unwrap(), "overlays/prod"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    // And across environments, after normalisation.
+    let out = run(
+        tree.path(),
+        &[before.to_str().unwrap(), "overlays/staging", "-o", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["objects"], serde_json::json!([]));
+}
+
+#[test]
+fn reordering_rendered_manifests_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rendered = render_overlay("prod");
+    let mut shuffled: Vec<Value> = docs(&rendered).iter().map(reversed).collect();
+    shuffled.reverse();
+    std::fs::write(dir.path().join("a.yaml"), &rendered).unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        netpolgen::yaml::to_stream(&shuffled),
+    )
+    .unwrap();
+    let out = run(dir.path(), &["a.yaml", "b.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn git_revision_against_the_working_tree() {
+    require_tool("git");
+    let repo_dir = tempfile::tempdir().unwrap();
+    let dir = repo_dir.path();
+    for sub in ["base", "overlays", "templates"] {
+        copy_dir_all(&repo().join(sub), &dir.join(sub));
+    }
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", "intent"]);
+    // Unchanged: nothing to say.
+    let out = run(dir, &["--git", "HEAD", "overlays/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+
+    let prod = dir.join("overlays/prod/netpolset.yaml");
+    let mut text = std::fs::read_to_string(&prod).unwrap();
+    text.push_str("  flows:\n    segmentation-service-to-archive-service:\n      from: segmentation-service\n      to: archive-service\n      ports: [http]\n");
+    std::fs::write(&prod, text).unwrap();
+    let status_before = git(dir, &["status", "--porcelain"]);
+
+    let out = run(dir, &["--git", "HEAD", "overlays/", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["a"], "HEAD:overlays");
+    assert_eq!(
+        flows(&v, "added"),
+        ["alt-las-prod/segmentation-service -> alt-las-prod/archive-service:8002/TCP"]
+    );
+    assert_eq!(flows(&v, "removed"), Vec::<String>::new());
+    assert_eq!(v["connectivity"]["unchanged"], 4 * 11);
+    assert_eq!(status_before, git(dir, &["status", "--porcelain"]));
+    assert_eq!(status_before, " M overlays/prod/netpolset.yaml\n");
+    // From a subdirectory, against the parent commit by name.
+    git(dir, &["commit", "-qam", "segmentation to archive"]);
+    let out = run(
+        &dir.join("overlays"),
+        &["--git", "HEAD~1", "prod", "-o", "md"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("### netpolgen diff: `HEAD~1:overlays/prod` → `prod`\n"),
+        "{}",
+        stdout(&out)
+    );
+    // A new environment did not exist at the revision: everything is added.
+    copy_dir_all(&dir.join("overlays/prod"), &dir.join("overlays/canary"));
+    let canary = dir.join("overlays/canary/netpolset.yaml");
+    let text = std::fs::read_to_string(&canary)
+        .unwrap()
+        .replace("prod", "canary");
+    std::fs::write(&canary, text).unwrap();
+    let out = run(dir, &["--git", "HEAD", "overlays/canary", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    // prod's eleven connections plus the segmentation one committed above.
+    assert_eq!(flows(&v, "added").len(), 12);
+    assert_eq!(flows(&v, "removed").len(), 0);
+    assert_eq!(
+        v["notes"],
+        serde_json::json!(["HEAD:overlays/canary: overlays/canary does not exist at HEAD"])
+    );
+    // The user's index and working tree are untouched.
+    assert_eq!(
+        git(dir, &["status", "--porcelain"]),
+        "?? overlays/canary/\n"
+    );
+    // A revision that does not exist is trouble.
+    let out = run(dir, &["--git", "no-such-rev", "overlays/prod"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--git no-such-rev: not a revision of this repository"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn copy_dir_all(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir_all(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn all_compares_every_pair_of_environments() {
+    let out = run(&repo(), &["--all", "overlays"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let extra = "  flows:\n    segmentation-service-to-archive-service:\n      from: segmentation-service\n      to: archive-service\n      ports: [http]\n";
+    let tree = tree_with("staging", extra);
+    let out = run(tree.path(), &["--all", "overlays/", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(
+        v["environments"],
+        serde_json::json!(["dev", "prod", "staging", "test"])
+    );
+    let nonzero: Vec<(String, String, usize)> = v["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !p["flows"].as_array().unwrap().is_empty())
+        .map(|p| {
+            (
+                p["has"].as_str().unwrap().into(),
+                p["lacks"].as_str().unwrap().into(),
+                p["flows"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        nonzero,
+        [
+            ("staging".to_string(), "dev".to_string(), 1),
+            ("staging".to_string(), "prod".to_string(), 1),
+            ("staging".to_string(), "test".to_string(), 1)
+        ]
+    );
+    let text = stdout(&run(
+        tree.path(),
+        &["--all", "overlays/", "--color", "never"],
+    ));
+    assert!(
+        text.contains("\nstaging        1        1        -        1\n"),
+        "{text}"
+    );
+    let md = stdout(&run(tree.path(), &["--all", "overlays/", "-o", "md"]));
+    assert!(md.contains("| `staging` | 1 | 1 | - | 1 |\n"), "{md}");
+}
+
+#[test]
+fn kustomize_builds_both_sides_with_this_binary_as_the_plugin() {
+    require_tool("kubectl");
+    let out = run(
+        &repo(),
+        &["--kustomize", "overlays/staging", "overlays/prod"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let tree = tree_with(
+        "prod",
+        "  flows:\n    runner-service-to-archive-service: null\n",
+    );
+    let out = run(
+        tree.path(),
+        &[
+            "--kustomize",
+            "overlays/staging",
+            "overlays/prod",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    // The Deployments come from the build; the one flow is one connection.
+    assert_eq!(
+        flows(&v, "removed"),
+        ["<namespace>/runner-service -> <namespace>/archive-service:8002/TCP"]
+    );
+    assert_eq!(v["connectivity"]["unchanged"], 10);
+}
+
+#[test]
+fn color_is_ansi_only_when_asked_or_on_a_terminal() {
+    let tree = tree_with(
+        "prod",
+        "  flows:\n    runner-service-to-archive-service: null\n",
+    );
+    let always = stdout(&run(
+        tree.path(),
+        &["overlays/staging", "overlays/prod", "--color", "always"],
+    ));
+    assert!(
+        always.contains("\x1b[31m- <namespace>/runner-service"),
+        "{always}"
+    );
+    assert!(always.contains("\x1b[36m@@ "), "{always}");
+    // Not a terminal here, so auto is plain.
+    for color in ["auto", "never"] {
+        let plain = stdout(&run(
+            tree.path(),
+            &["overlays/staging", "overlays/prod", "--color", color],
+        ));
+        assert!(!plain.contains('\x1b'), "{color}");
+    }
+}
+
+#[test]
+fn exit_codes_follow_diff() {
+    let root = repo();
+    let code = |args: &[&str]| run(&root, args).status.code();
+    assert_eq!(code(&["overlays/prod", "overlays/prod"]), Some(0));
+    assert_eq!(
+        code(&["--no-normalize", "overlays/dev", "overlays/prod"]),
+        Some(1)
+    );
+    assert_eq!(code(&["overlays/prod"]), Some(2));
+    assert_eq!(
+        code(&["overlays/prod", "overlays/prod", "overlays/dev"]),
+        Some(2)
+    );
+    assert_eq!(code(&["--all", "overlays", "overlays/prod"]), Some(2));
+    assert_eq!(code(&["--all", "overlays/prod"]), Some(2));
+    assert_eq!(
+        code(&["--output", "yaml", "overlays/prod", "overlays/dev"]),
+        Some(2)
+    );
+    let missing = run(&root, &["overlays/prod", "overlays/nope"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        stderr(&missing),
+        "error: overlays/nope: no such file or directory\n"
+    );
+    assert_eq!(stdout(&missing), "");
+    // An intent that does not render is trouble, reported with its file.
+    let bad = repo().join("tests/testdata/bad/dangling-flow-to");
+    let out = run(&root, &["overlays/prod", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("netpolset.yaml"), "{}", stderr(&out));
+}
