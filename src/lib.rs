@@ -11,6 +11,7 @@ pub mod diag;
 pub mod diff;
 pub mod engine;
 pub mod field;
+pub mod gitops;
 pub mod k8s;
 pub mod krm;
 pub mod lint;

@@ -13,8 +13,15 @@ use crate::{krm, render};
 /// `netpolgen render`.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
-    /// A NetworkPolicySet file, or a directory holding one.
-    pub path: PathBuf,
+    /// NetworkPolicySet files, or directories holding one; several need --out-dir.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write one file per NetworkPolicySet into DIR (`<name>-<environment>.yaml`).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// With --out-dir: write nothing; exit 1 with a diff when DIR is stale.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `netpolgen install-plugin`.
@@ -28,7 +35,16 @@ pub struct InstallArgs {
 
 /// Runs `netpolgen render`.
 pub fn render(args: &RenderArgs, root: Option<&Path>) -> Outcome {
-    render_path(&args.path, root)
+    use crate::gitops::outdir;
+    match (&args.out_dir, args.check, args.paths.as_slice()) {
+        (Some(dir), false, paths) => outdir::write_out_dir(dir, paths, root),
+        (Some(dir), true, paths) => outdir::check_out_dir(dir, paths, root),
+        (None, true, _) => {
+            Outcome::usage("--check compares an output directory: add --out-dir DIR")
+        }
+        (None, false, [path]) => render_path(path, root),
+        (None, false, _) => Outcome::usage("several paths need --out-dir DIR (one file each)"),
+    }
 }
 
 fn result(loaded: Result<load::Loaded, Errors>) -> Outcome {

@@ -1,0 +1,228 @@
+//! The Helm post-renderer: the chart's rendered manifests in, the same
+//! manifests plus the NetworkPolicies out.
+//!
+//! The chart's documents are copied through byte for byte, so they mean
+//! exactly what they meant to whoever reads them next (a ConfigMap value
+//! `"0644"` stays a quoted string, an unquoted `on` stays what the chart
+//! author wrote, comments and `# Source:` lines stay). They are parsed only
+//! to reject input that is not a stream of Kubernetes objects and to find
+//! name collisions. Helm 4 annotates every document with
+//! [`FILENAME_ANNOTATION`] and regroups the output by it; when the input
+//! carries it, each generated policy gets one of its own
+//! (`netpolgen/<policy>.yaml`). Helm 3 neither sets nor strips it, so then
+//! none is added.
+
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Errors};
+use crate::k8s::NetworkPolicy;
+use crate::yaml;
+
+/// Set by Helm 4 on each document it hands a post-renderer, read back (and
+/// removed) to split the output into files.
+pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
+
+/// How errors name the chart's stream.
+const STDIN: &str = "stdin";
+
+/// What the post-renderer writes: the chart's stream, then the policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostRendered {
+    pub output: String,
+    /// Where the generated policies start in `output`.
+    pub generated_at: usize,
+}
+
+impl PostRendered {
+    /// The chart's part of the output (its input, newline-terminated).
+    pub fn chart(&self) -> &str {
+        &self.output[..self.generated_at]
+    }
+
+    /// The generated policies' part of the output.
+    pub fn generated(&self) -> &str {
+        &self.output[self.generated_at..]
+    }
+}
+
+/// The output stream: `input` unchanged, then `policies`. An error when the
+/// input is not a stream of objects, when a chart NetworkPolicy has the
+/// name of a generated one in the same namespace, or when the result would
+/// be empty (Helm 4 rejects empty post-renderer output).
+pub fn post_render(input: &str, policies: &[NetworkPolicy]) -> Result<PostRendered, Errors> {
+    let docs = yaml::parse_documents(input).map_err(|e| {
+        Diagnostic::error(format!("invalid YAML from the chart: {}", e.message))
+            .in_file(STDIN)
+            .at_line(e.line)
+    })?;
+    let mut errors = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let kind = doc.get("kind").and_then(Value::as_str);
+        let api_version = doc.get("apiVersion").and_then(Value::as_str);
+        if kind.is_none() || api_version.is_none() {
+            errors.push(
+                Diagnostic::error(format!(
+                    "document {} is not a Kubernetes object (it needs apiVersion and kind)",
+                    i + 1
+                ))
+                .in_file(STDIN)
+                .at_line(yaml::locate(input, i, &[])),
+            );
+        }
+    }
+    for policy in policies {
+        if let Some(i) = docs.iter().position(|d| collides(d, policy)) {
+            errors.push(
+                Diagnostic::error(format!(
+                    "the chart already renders NetworkPolicy {}{}; netpolgen would render \
+                     another of that name: rename one of them",
+                    policy.metadata.name,
+                    source_of(&docs[i]).map_or(String::new(), |s| format!(" (in {s})")),
+                ))
+                .in_file(STDIN)
+                .at_line(yaml::locate(input, i, &[])),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Errors(errors));
+    }
+    if docs.is_empty() && policies.is_empty() {
+        return Err(Diagnostic::error(
+            "nothing to output: the chart rendered no objects and the NetworkPolicySet no \
+             policies (Helm rejects an empty post-renderer result)",
+        )
+        .in_file(STDIN)
+        .into());
+    }
+    let helm4 = docs.iter().any(|d| source_of(d).is_some());
+    let mut out = input.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    let generated: Vec<NetworkPolicy> = policies
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            if helm4 {
+                p.metadata.annotations.insert(
+                    FILENAME_ANNOTATION.to_string(),
+                    format!("netpolgen/{}.yaml", p.metadata.name),
+                );
+            }
+            p
+        })
+        .collect();
+    let generated_at = out.len();
+    out.push_str(&yaml::to_stream(&generated));
+    Ok(PostRendered {
+        output: out,
+        generated_at,
+    })
+}
+
+/// The chart file Helm 4 says a document came from.
+fn source_of(doc: &Value) -> Option<&str> {
+    doc.pointer("/metadata/annotations")?
+        .get(FILENAME_ANNOTATION)?
+        .as_str()
+}
+
+/// A chart NetworkPolicy that `kubectl apply` would treat as the same
+/// object as `policy`. A document without a namespace lands in the
+/// release's namespace, which may be the policy's.
+fn collides(doc: &Value, policy: &NetworkPolicy) -> bool {
+    let is_policy = doc.get("kind").and_then(Value::as_str) == Some("NetworkPolicy")
+        && doc
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with("networking.k8s.io/"));
+    let name = doc.pointer("/metadata/name").and_then(Value::as_str);
+    let namespace = doc.pointer("/metadata/namespace").and_then(Value::as_str);
+    is_policy
+        && name == Some(policy.metadata.name.as_str())
+        && namespace.is_none_or(|ns| Some(ns) == policy.metadata.namespace.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::ObjectMeta;
+
+    fn policy(name: &str) -> NetworkPolicy {
+        NetworkPolicy {
+            api_version: "networking.k8s.io/v1".into(),
+            kind: "NetworkPolicy".into(),
+            metadata: ObjectMeta {
+                name: name.into(),
+                namespace: Some("app".into()),
+                ..Default::default()
+            },
+            spec: Default::default(),
+        }
+    }
+
+    const CHART: &str = "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  mode: \"0644\"\n  flag: on\n";
+
+    #[test]
+    fn chart_documents_pass_through_byte_for_byte() {
+        let rendered = post_render(CHART, &[policy("p")]).unwrap();
+        assert_eq!(rendered.chart(), CHART);
+        assert!(rendered.generated().starts_with("---\n"));
+        let out = rendered.output;
+        let docs = yaml::parse_documents(&out).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1]["metadata"]["name"], "p");
+        // Helm 3 input: no filename annotation is invented.
+        assert!(!out[CHART.len()..].contains(FILENAME_ANNOTATION), "{out}");
+    }
+
+    #[test]
+    fn a_missing_final_newline_does_not_glue_documents() {
+        let out = post_render(CHART.trim_end(), &[policy("p")]).unwrap();
+        assert_eq!(out.chart(), CHART);
+        assert_eq!(yaml::parse_documents(&out.output).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn helm4_input_gets_filenames_for_generated_policies() {
+        let input = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'templates/cm.yaml'\n";
+        let out = post_render(input, &[policy("p")]).unwrap().output;
+        let docs = yaml::parse_documents(&out).unwrap();
+        assert_eq!(
+            docs[1]["metadata"]["annotations"][FILENAME_ANNOTATION],
+            "netpolgen/p.yaml"
+        );
+        assert!(out.starts_with(input));
+    }
+
+    #[test]
+    fn a_chart_policy_of_the_same_name_is_an_error() {
+        let input = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  annotations: {postrenderer.helm.sh/postrender-filename: templates/np.yaml}\nspec: {}\n";
+        let err = post_render(input, &[policy("p")]).unwrap_err().to_string();
+        assert!(err.contains("stdin:5:"), "{err}");
+        assert!(err.contains("(in templates/np.yaml)"), "{err}");
+        // Another namespace is another object.
+        let other = input.replace("  name: p\n", "  name: p\n  namespace: elsewhere\n");
+        assert!(post_render(&other, &[policy("p")]).is_ok());
+    }
+
+    #[test]
+    fn non_objects_and_empty_results_are_errors() {
+        let err = post_render("a: 1\n", &[policy("p")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("stdin:1: document 1 is not a Kubernetes object"),
+            "{err}"
+        );
+        let err = post_render("kind: [\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("invalid YAML"), "{err}");
+        let err = post_render("# nothing\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("nothing to output"), "{err}");
+        // An empty chart with policies is fine.
+        let only = post_render("", &[policy("p")]).unwrap();
+        assert_eq!((only.chart(), only.generated_at), ("", 0));
+        assert!(only.generated().starts_with("---\n"));
+    }
+}
