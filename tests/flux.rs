@@ -60,9 +60,9 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
     files
 }
 
-/// The `netpolgen render ...` lines of docs/gitops.md, comments cut.
+/// The `netpolgen render ...` lines of README.md, comments cut.
 fn documented() -> Vec<String> {
-    let docs = std::fs::read_to_string(repo().join("docs/gitops.md")).unwrap();
+    let docs = std::fs::read_to_string(repo().join("README.md")).unwrap();
     docs.lines()
         .filter(|l| l.starts_with("netpolgen render "))
         .map(|l| l.split(" #").next().unwrap().trim().to_string())

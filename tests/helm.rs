@@ -120,7 +120,7 @@ fn helm3_keeps_the_chart_byte_for_byte_and_appends_the_policies() {
 
 #[test]
 fn documented_arguments_are_the_ones_tested() {
-    let docs = read(&repo().join("docs/gitops.md"));
+    let docs = read(&repo().join("README.md"));
     // Helm 3 passes these to the binary; Helm 4 appends the last to the
     // plugin's `post-render`.
     assert!(docs.contains("--post-renderer netpolgen \\\n  --post-renderer-args=post-render --post-renderer-args=--config=overlays/prod/netpolset.yaml"));

@@ -48,13 +48,13 @@ fn scratch() -> tempfile::TempDir {
 
 const PKG: &str = "examples/kpt";
 
-/// The `kpt ...` command lines of docs/gitops.md, as argv (without `kpt`).
+/// The `kpt ...` command lines of README.md, as argv (without `kpt`).
 fn documented(subcommand: &str) -> Vec<String> {
-    let docs = std::fs::read_to_string(repo().join("docs/gitops.md")).unwrap();
+    let docs = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let line = docs
         .lines()
         .find(|l| l.starts_with(&format!("kpt fn {subcommand} ")))
-        .unwrap_or_else(|| panic!("docs/gitops.md shows no `kpt fn {subcommand}`"));
+        .unwrap_or_else(|| panic!("README.md shows no `kpt fn {subcommand}`"));
     line.split_whitespace()
         .skip(1)
         .map(str::to_string)
