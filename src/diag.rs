@@ -45,6 +45,8 @@ pub struct Diagnostic {
     pub line: Option<usize>,
     pub field: Option<FieldPath>,
     pub resource: Option<ResourceRef>,
+    /// The text of `line`, shown under the message on a terminal.
+    pub source: Option<String>,
 }
 
 impl Diagnostic {
@@ -57,6 +59,7 @@ impl Diagnostic {
             line: None,
             field: None,
             resource: None,
+            source: None,
         }
     }
 
@@ -72,6 +75,15 @@ impl Diagnostic {
 
     pub fn at_field(mut self, field: FieldPath) -> Diagnostic {
         self.field = Some(field);
+        self
+    }
+
+    /// Attaches the text of the diagnostic's line, taken from `text`.
+    pub fn with_source_from(mut self, text: &str) -> Diagnostic {
+        self.source = self
+            .line
+            .and_then(|l| text.lines().nth(l.checked_sub(1)?))
+            .map(str::to_string);
         self
     }
 
@@ -125,9 +137,61 @@ impl fmt::Display for Errors {
 
 impl std::error::Error for Errors {}
 
+impl Errors {
+    /// The errors for a person: each one headed `error: field: message`,
+    /// with the file, line and source line under it where known.
+    pub fn report(&self) -> String {
+        use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+        let renderer = Renderer::plain();
+        let mut out = String::new();
+        for d in &self.0 {
+            let (Some(file), Some(line), Some(source)) = (&d.file, d.line, &d.source) else {
+                out.push_str(&format!("error: {d}\n"));
+                continue;
+            };
+            let title = match d.field.as_ref().filter(|f| !f.0.is_empty()) {
+                Some(field) => format!("{field}: {}", d.message),
+                None => d.message.clone(),
+            };
+            let start = source.len() - source.trim_start().len();
+            let end = source.trim_end().len().max(start);
+            let report = [Level::ERROR.primary_title(title).element(
+                Snippet::source(source.as_str())
+                    .line_start(line)
+                    .path(file.as_str())
+                    .annotation(AnnotationKind::Primary.span(start..end)),
+            )];
+            out.push_str(&renderer.render(&report).to_string());
+            out.push('\n');
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_shows_the_source_line() {
+        let text = "a: 1\nspec:\n  flows:\n    x: {from: nope}\n";
+        let d = Diagnostic::error("\"nope\" is not a service")
+            .in_file("n.yaml")
+            .at_line(Some(4))
+            .at_field(FieldPath::parse("spec.flows.x.from"))
+            .with_source_from(text);
+        let report = Errors::one(d).report();
+        assert!(
+            report.starts_with("error: spec.flows.x.from: \"nope\" is not a service\n"),
+            "{report}"
+        );
+        assert!(report.contains("--> n.yaml:4:5"), "{report}");
+        assert!(report.contains("4 |     x: {from: nope}"), "{report}");
+        assert!(report.contains("^^^^^^^^^^^^^^^"), "{report}");
+        // Without a source line it is the one-line form.
+        let plain = Errors::one(Diagnostic::error("boom").in_file("f.yaml")).report();
+        assert_eq!(plain, "error: f.yaml: boom\n");
+    }
 
     #[test]
     fn display_names_file_line_and_field() {

@@ -69,10 +69,16 @@ impl Loaded {
     /// An error about `field`, placed in the right file and line.
     pub fn error(&self, field: FieldPath, message: impl Into<String>) -> Diagnostic {
         let (file, line) = self.locate(&field);
+        let text = self
+            .layers
+            .iter()
+            .find(|l| l.display == file)
+            .map_or("", |l| l.text.as_str());
         Diagnostic::error(message)
             .in_file(file)
             .at_line(line)
             .at_field(field)
+            .with_source_from(text)
     }
 }
 
@@ -171,6 +177,7 @@ pub fn load(input: Input, root: &Path) -> Result<Loaded, Errors> {
                 Diagnostic::error(m)
                     .in_file(input.display.clone())
                     .at_line(line)
+                    .with_source_from(&input.text)
                     .at_field(FieldPath::keys(&["spec", "base"]))
             })?;
             if !seen.insert(resolved.clone()) || Some(&resolved) == input_path(&input).as_ref() {
@@ -180,6 +187,7 @@ pub fn load(input: Input, root: &Path) -> Result<Loaded, Errors> {
                 ))
                 .in_file(input.display.clone())
                 .at_line(line)
+                .with_source_from(&input.text)
                 .at_field(FieldPath::keys(&["spec", "base"]))
                 .into());
             }
@@ -243,7 +251,8 @@ fn parse_layer(input: &Input) -> Result<Value, Errors> {
     let err = |field: &str, msg: String, line: Option<usize>| -> Errors {
         let mut d = Diagnostic::error(msg)
             .in_file(input.display.clone())
-            .at_line(line);
+            .at_line(line)
+            .with_source_from(&input.text);
         if !field.is_empty() {
             d = d.at_field(FieldPath::parse(field));
         }
@@ -303,6 +312,7 @@ fn base_of(raw: &Value, input: &Input) -> Option<(Result<String, Errors>, Option
             Err(Diagnostic::error("must be a path (a string)")
                 .in_file(input.display.clone())
                 .at_line(line)
+                .with_source_from(&input.text)
                 .at_field(FieldPath::keys(&["spec", "base"]))
                 .into()),
             line,

@@ -89,8 +89,13 @@ fn an_overlay_error_names_the_base_file_when_the_field_is_there() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("base/netpolset.yaml:13: spec.flows.web-to-db.ports[0]"),
+        stderr.contains("error: spec.flows.web-to-db.ports[0]: port \"sqll\""),
         "{stderr}"
+    );
+    assert!(stderr.contains("--> base/netpolset.yaml:13:"), "{stderr}");
+    assert!(
+        stderr.contains("13 |     web-to-db: {from: web, to: db, ports: [sqll]}"),
+        "the source line: {stderr}"
     );
 }
 

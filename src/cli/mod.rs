@@ -91,7 +91,7 @@ impl Outcome {
     pub fn failed(errors: &Errors) -> Outcome {
         Outcome {
             stdout: String::new(),
-            stderr: format!("{errors}\n"),
+            stderr: errors.report(),
             code: EXIT_FINDINGS,
         }
     }

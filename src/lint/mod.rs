@@ -55,6 +55,7 @@ impl Finding {
             line: self.line,
             field: (!self.field.0.is_empty()).then(|| self.field.clone()),
             resource: Some(self.resource.clone()),
+            source: None,
         }
     }
 
