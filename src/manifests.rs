@@ -62,23 +62,43 @@ impl Manifests {
     }
 }
 
-/// Reads every path: `-` is stdin, directories are walked in name order.
-pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<Doc>, Errors> {
-    let mut docs = Vec::new();
+/// A manifest text and the name it is known by (a path, or `stdin`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub file: String,
+    pub text: String,
+}
+
+/// Reads every path: `-` is stdin, directories are walked in name order
+/// for `*.yaml`/`*.yml`.
+pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<Source>, Errors> {
+    let mut out = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| Diagnostic::error(format!("reading stdin: {e}")).in_file("stdin"))?;
-            docs.extend(parse_text(&text, "stdin")?);
+            out.push(Source {
+                file: "stdin".into(),
+                text,
+            });
         } else if path.is_dir() {
             for file in yaml_files(path)? {
-                docs.extend(read_file(&file)?);
+                out.push(read_file(&file)?);
             }
         } else {
-            docs.extend(read_file(path)?);
+            out.push(read_file(path)?);
         }
+    }
+    Ok(out)
+}
+
+/// Reads and parses every path (see [`read_sources`]).
+pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<Doc>, Errors> {
+    let mut docs = Vec::new();
+    for source in read_sources(paths)? {
+        docs.extend(parse_text(&source.text, &source.file)?);
     }
     Ok(docs)
 }
@@ -100,11 +120,11 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Errors> {
     Ok(files)
 }
 
-fn read_file(path: &Path) -> Result<Vec<Doc>, Errors> {
+fn read_file(path: &Path) -> Result<Source, Errors> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::error(format!("cannot read file: {e}")).in_file(file.clone()))?;
-    parse_text(&text, &file)
+    Ok(Source { file, text })
 }
 
 /// Parses a stream, unwrapping `List` and `ResourceList` documents.

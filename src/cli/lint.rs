@@ -6,11 +6,12 @@
 //! texts to an [`Outcome`].
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Outcome};
-use crate::diag::{Diagnostic, Errors};
+use crate::diag::Errors;
 use crate::lint::{self, Finding, Source, output, resource_list};
+use crate::manifests;
 
 /// Report formats of `netpolgen lint`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -38,7 +39,7 @@ pub struct LintArgs {
 /// Runs `netpolgen lint`: exit 0 without error findings, 1 with, 2 when
 /// the input cannot be read.
 pub fn run(args: &LintArgs) -> Outcome {
-    match read_sources(&args.paths) {
+    match manifests::read_sources(&args.paths) {
         Ok(sources) => report(&sources, args.output),
         Err(errors) => input_error(&errors),
     }
@@ -118,54 +119,4 @@ pub fn legacy_validator(input: &str) -> Outcome {
             ..input_error(&errors)
         },
     }
-}
-
-/// Reads every path: `-` is stdin, directories are walked in name order
-/// for `*.yaml`/`*.yml` (as `manifests::read_paths` does; the texts are
-/// kept here for line numbers).
-fn read_sources(paths: &[PathBuf]) -> Result<Vec<Source>, Errors> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Diagnostic::error(format!("reading stdin: {e}")).in_file("stdin"))?;
-            out.push(Source {
-                file: "stdin".to_string(),
-                text,
-            });
-        } else if path.is_dir() {
-            for file in yaml_files(path)? {
-                out.push(read_file(&file)?);
-            }
-        } else {
-            out.push(read_file(path)?);
-        }
-    }
-    Ok(out)
-}
-
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Errors> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            Diagnostic::error(format!("cannot walk: {e}")).in_file(dir.display().to_string())
-        })?;
-        let is_yaml = matches!(
-            entry.path().extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        );
-        if entry.file_type().is_file() && is_yaml {
-            files.push(entry.into_path());
-        }
-    }
-    Ok(files)
-}
-
-fn read_file(path: &Path) -> Result<Source, Errors> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::error(format!("cannot read file: {e}")).in_file(file.clone()))?;
-    Ok(Source { file, text })
 }

@@ -13,12 +13,11 @@ pub mod post_render;
 pub mod render;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::diag::{Diagnostic, Errors};
-use crate::load;
+use crate::diag::Errors;
 
 /// Exit codes, defined once: success (or "allowed", "no difference").
 pub const EXIT_OK: i32 = 0;
@@ -138,21 +137,7 @@ pub fn run(args: Vec<String>) -> Outcome {
     }
 }
 
-/// The repository root: `--root`, or the nearest directory holding `.git`.
-pub fn resolve_root(root: Option<&Path>, start: &Path) -> Result<PathBuf, Errors> {
-    match root {
-        Some(r) => r
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("--root {}: {e}", r.display())).into()),
-        None => load::find_root(start).ok_or_else(|| {
-            Diagnostic::error(format!(
-                "no repository root (a directory holding .git) at or above {}; pass --root",
-                start.display()
-            ))
-            .into()
-        }),
-    }
-}
+pub use crate::pipeline::resolve_root;
 
 /// Writes an outcome; a closed stdout (a pipe into `head`) is not an error.
 pub fn emit(outcome: &Outcome) -> i32 {

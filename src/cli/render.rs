@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::{EXIT_FINDINGS, EXIT_USAGE, Outcome, resolve_root};
 use crate::diag::{Diagnostic, Errors};
 use crate::load::{self, Input};
-use crate::{krm, render};
+use crate::{krm, pipeline, render};
 
 /// `netpolgen render`.
 #[derive(Debug, clap::Args)]
@@ -48,37 +48,15 @@ pub fn render(args: &RenderArgs, root: Option<&Path>) -> Outcome {
 }
 
 fn result(loaded: Result<load::Loaded, Errors>) -> Outcome {
-    let rendered = loaded.and_then(|l| {
-        let templates = load::template_set(&l)?;
-        render::render(&l, &templates)
-    });
-    match rendered {
-        Ok(policies) => Outcome::ok(render::to_yaml(&policies)),
+    match loaded.and_then(pipeline::render_loaded) {
+        Ok(rendered) => Outcome::ok(render::to_yaml(&rendered.policies)),
         Err(errors) => Outcome::failed(&errors),
     }
 }
 
+/// `netpolgen render PATH`: the policies on stdout, or the errors on stderr.
 pub fn render_path(path: &Path, root: Option<&Path>) -> Outcome {
-    let loaded = (|| {
-        if !path.exists() {
-            let message = "no such file or directory";
-            return Err(Diagnostic::error(message)
-                .in_file(path.display().to_string())
-                .into());
-        }
-        let file = if path.is_dir() {
-            load::config_file_in(path)?
-        } else {
-            path.to_path_buf()
-        };
-        let start = file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let root = resolve_root(root, start)?;
-        load::load(load::read_input(&file, &root)?, &root)
-    })();
-    result(loaded)
+    result(pipeline::load_path(path, root))
 }
 
 /// kustomize passes a temporary copy of the config as argv[1] and the

@@ -14,7 +14,7 @@ use super::side::{Side, Unit, UnitKind};
 use crate::diag::{Diagnostic, Errors};
 use crate::load;
 use crate::manifests::{self, Doc};
-use crate::{model, render, yaml};
+use crate::{model, pipeline, yaml};
 
 /// The `kind` of the configuration.
 const SET_KIND: &str = "NetworkPolicySet";
@@ -250,32 +250,16 @@ fn holds_set(dir: &Path) -> bool {
 }
 
 fn load_set(file: &Path, root: Option<&Path>) -> Result<(load::Loaded, String), Errors> {
-    let start = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let root = match root {
-        Some(r) => r
-            .canonicalize()
-            .map_err(|e| error(r, format!("--root: {e}")))?,
-        None => load::find_root(start).ok_or_else(|| {
-            error(
-                start,
-                "no repository root (a directory holding .git) at or above it; pass --root",
-            )
-        })?,
-    };
-    let input = load::read_input(file, &root)?;
-    let display = input.display.clone();
-    Ok((load::load(input, &root)?, display))
+    let loaded = pipeline::load_path(file, root)?;
+    let display = loaded.layers[0].display.clone();
+    Ok((loaded, display))
 }
 
 /// Renders a NetworkPolicySet in-process, as `netpolgen render` does.
 fn render_set(file: &Path, root: Option<&Path>) -> Result<Unit, Errors> {
     let (loaded, display) = load_set(file, root)?;
     let model = model::build(&loaded)?;
-    let templates = load::template_set(&loaded)?;
-    let policies = render::render(&loaded, &templates)?;
+    let policies = pipeline::render_loaded(loaded)?.policies;
     let docs = policies
         .iter()
         .enumerate()

@@ -70,12 +70,7 @@ impl Finding {
     }
 }
 
-/// A YAML text and the name findings give its file.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub file: String,
-    pub text: String,
-}
+pub use crate::manifests::Source;
 
 /// Lints YAML texts together (one cluster). A text that is not YAML is an
 /// error naming the file; malformed objects are `NP001` findings.
