@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::normalize::{self, Norm};
-use crate::analyze::pairwise;
+use crate::analyze::Analysis;
 use crate::engine::{Cluster, Endpoint, Engine, Verdict};
 use crate::k8s::Protocol;
 
@@ -71,23 +71,27 @@ struct Allowed<'c> {
 
 impl<'c> Allowed<'c> {
     fn new(cluster: &'c Cluster, norm: Option<&'c Norm>) -> Allowed<'c> {
-        let engine = Engine::new(cluster);
         let names: Vec<String> = (0..cluster.workloads.len())
             .map(|w| id(cluster, w, norm))
             .collect();
-        let flows = pairwise::connections(cluster, &engine)
-            .into_iter()
-            .filter(|c| c.allowed)
-            .map(|c| {
-                let flow = Flow {
-                    from: names[c.from].clone(),
-                    to: names[c.to].clone(),
-                    port: c.port,
-                    protocol: c.protocol,
-                };
-                (flow, (c.from, c.to))
-            })
-            .collect();
+        // One evaluation per equivalence class, expanded to allowed pairs only.
+        let analysis = Analysis::new(cluster);
+        let mut flows = BTreeMap::new();
+        let expanded: Result<(), std::convert::Infallible> =
+            analysis.try_for_each_flow(|s, d, ports| {
+                for &(port, protocol) in ports {
+                    let flow = Flow {
+                        from: names[s].clone(),
+                        to: names[d].clone(),
+                        port,
+                        protocol,
+                    };
+                    flows.insert(flow, (s, d));
+                }
+                Ok(())
+            });
+        let Ok(()) = expanded;
+        let engine = analysis.engine;
         let ids = names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
         Allowed {
             engine,
