@@ -1,5 +1,5 @@
 //! `netpolgen lint` end to end: golden reports in every format, exit codes,
-//! the KRM validator, the legacy validator API, and the ALT_LAS overlays.
+//! the KRM validator, and the ALT_LAS overlays.
 //! Rule-by-rule tables live next to each rule in `src/lint/rules/`.
 //! `UPDATE_GOLDEN=1 cargo test --test lint` rewrites the golden files;
 //! read the diff before committing it.
@@ -196,21 +196,6 @@ fn krm_validator_rejects_what_is_not_a_resource_list() {
     let out: Value = netpolgen::yaml::parse(&stdout).unwrap();
     assert_eq!(out["items"], json!([]));
     assert_eq!(out["results"][0]["severity"], "error");
-}
-
-#[test]
-fn legacy_validator_writes_the_stream_back_byte_for_byte() {
-    let text = std::fs::read_to_string(repo().join(MIXED).join("policies.yaml")).unwrap();
-    let outcome = netpolgen::cli::lint::legacy_validator(&text);
-    assert_eq!(outcome.stdout, text);
-    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
-    assert!(
-        outcome.stderr.contains("stdin:136: error NP001"),
-        "{}",
-        outcome.stderr
-    );
-    let findings = netpolgen::lint::lint_stream(&text, "stdin").unwrap();
-    assert_eq!(findings.len(), outcome.stderr.lines().count());
 }
 
 /// The prod overlay's policies with the base workloads as kustomize puts

@@ -1,6 +1,5 @@
-//! `netpolgen lint PATH...`, the KRM validator mode (`netpolgen --lint`
-//! with a ResourceList on stdin) and the legacy kustomize validator form
-//! (a plain YAML stream on stdin, written back unchanged).
+//! `netpolgen lint PATH...` and the KRM validator mode (`netpolgen --lint`
+//! with a ResourceList on stdin).
 //!
 //! Only [`run`] and [`krm_validator`] touch files and stdin; the rest maps
 //! texts to an [`Outcome`].
@@ -101,22 +100,5 @@ pub fn krm_validate(input: &str) -> Outcome {
         stdout: v.stdout,
         stderr,
         code: v.exit_code,
-    }
-}
-
-/// The legacy kustomize `validators:` form: a YAML stream on stdin is
-/// written back byte for byte, the findings go to stderr as text, and the
-/// exit code is 1 on error findings (2 if the stream is not YAML).
-pub fn legacy_validator(input: &str) -> Outcome {
-    match lint::lint_stream(input, "stdin") {
-        Ok(findings) => Outcome {
-            stdout: input.to_string(),
-            stderr: output::text(&findings),
-            code: exit_code(&findings),
-        },
-        Err(errors) => Outcome {
-            stdout: input.to_string(),
-            ..input_error(&errors)
-        },
     }
 }
