@@ -11,7 +11,7 @@ use crate::k8s::NetworkPolicy;
 use crate::load::{self, Input};
 use crate::render;
 use crate::spec::{API_VERSION, KIND};
-use crate::yaml;
+use crate::{passthrough, yaml};
 
 /// What the function writes and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,29 +35,28 @@ const TRACKING_PREFIXES: [&str; 3] = [
 pub fn process(input: &str, dir: &Path, root: Option<&Path>) -> Processed {
     let mut list = match parse_list(input) {
         Ok(list) => list,
-        Err(d) => {
-            let out = json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": []});
-            return finish(out, &Errors::one(*d), 1);
-        }
+        Err(d) => return finish(&[], &[], None, &Errors::one(*d), 1),
     };
     let result = run(&list, dir, root);
-    let items = list
-        .get_mut("items")
-        .and_then(Value::as_array_mut)
-        .expect("parse_list checked items");
+    let original = match list.remove("items") {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    let lines = passthrough::item_lines(input);
     match result {
         Ok(policies) => {
             let count = policies.len();
+            let mut items = original.clone();
             for p in policies {
-                upsert(items, p);
+                upsert(&mut items, p);
             }
             let done = Diagnostic {
                 severity: Severity::Info,
                 ..Diagnostic::error(format!("rendered {count} NetworkPolicies"))
             };
-            finish(output(list), &Errors::one(done), 0)
+            finish(&items, &original, lines.as_ref(), &Errors::one(done), 0)
         }
-        Err(errors) => finish(output(list), &errors, 1),
+        Err(errors) => finish(&original, &original, lines.as_ref(), &errors, 1),
     }
 }
 
@@ -226,15 +225,17 @@ fn upsert(items: &mut Vec<Value>, policy: NetworkPolicy) {
     }
 }
 
-fn output(mut list: Map<String, Value>) -> Value {
-    let items = list.remove("items").unwrap_or(Value::Array(Vec::new()));
-    json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items})
-}
-
-fn finish(mut out: Value, diagnostics: &Errors, exit_code: i32) -> Processed {
-    out["results"] = Value::Array(diagnostics.0.iter().map(result).collect());
+/// Writes the output ResourceList: unchanged input items as they came in.
+fn finish(
+    items: &[Value],
+    original: &[Value],
+    lines: Option<&passthrough::ItemLines>,
+    diagnostics: &Errors,
+    exit_code: i32,
+) -> Processed {
+    let results = Value::Array(diagnostics.0.iter().map(result).collect());
     Processed {
-        stdout: yaml::to_string(&out),
+        stdout: passthrough::write(items, original, lines, &results),
         exit_code,
         diagnostics: diagnostics.clone(),
     }

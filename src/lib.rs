@@ -20,6 +20,7 @@ pub mod manifests;
 pub mod merge;
 pub mod model;
 pub mod names;
+pub mod passthrough;
 pub mod pipeline;
 pub mod ports;
 pub mod render;

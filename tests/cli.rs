@@ -91,10 +91,11 @@ fn krm_strings_a_yaml_1_1_reader_would_retype_stay_strings() {
     let cm = &list["items"][0];
     for (i, v) in values.iter().enumerate() {
         assert_eq!(cm["data"][format!("k{i}")], *v, "k{i}");
-        // Quoted in the text, so YAML 1.1 readers (kubectl) see a string too.
+        // Quoted in the text, so YAML 1.1 readers (kubectl) see a string too:
+        // the input item comes back exactly as written.
         assert!(
-            stdout.contains(&format!("k{i}: \"{v}\"")),
-            "k{i} unquoted:\n{stdout}"
+            stdout.contains(&format!("k{i}: '{v}'")),
+            "k{i} not as written:\n{stdout}"
         );
     }
     assert_eq!(
@@ -223,4 +224,22 @@ fn render_errors_leave_stdout_empty() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does/not/exist.yaml"));
+}
+
+#[test]
+fn krm_items_come_back_as_written_and_new_ones_are_yaml_1_1_safe() {
+    let items = "items:\n- apiVersion: v1   # why this exists\n  kind: ConfigMap\n  metadata: {name: flags}\n  data: {a: 'on', b: \"0644\", c: [1, 2]}\n";
+    let (code, list, stdout) = krm(resource_list("config.kubernetes.io/v1", items));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("items:\n- apiVersion: v1   # why this exists\n  kind: ConfigMap\n  metadata: {name: flags}\n  data: {a: 'on', b: \"0644\", c: [1, 2]}\n"),
+        "{stdout}"
+    );
+    assert_eq!(list["items"][0]["data"]["b"], "0644");
+    // The rendered policies follow as ordinary block YAML.
+    assert_eq!(list["items"].as_array().unwrap().len(), 8);
+    assert!(
+        stdout.contains("- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"),
+        "{stdout}"
+    );
 }
