@@ -589,3 +589,40 @@ fn exit_codes_follow_diff() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("netpolset.yaml"), "{}", stderr(&out));
 }
+
+/// Traffic to addresses outside the cluster is part of the connectivity
+/// diff: moving a cidr peer's port shows one external flow removed and one
+/// added, each with its policy.
+#[test]
+fn a_cidr_peer_change_shows_in_the_external_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let intent =
+        std::fs::read_to_string(repo().join("tests/testdata/render/egress/netpolset.yaml"))
+            .unwrap();
+    for (side, text) in [("a", intent.clone()), ("b", intent.replace("443", "8443"))] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+        std::fs::write(dir.path().join(side).join("netpolset.yaml"), text).unwrap();
+    }
+    let out = run(dir.path(), &["a", "b"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("connectivity: 0 added, 0 removed,"), "{text}");
+    assert!(
+        text.contains("external traffic: 1 added, 1 removed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- shop-prod/web -> external 203.0.113.0/24 except 203.0.113.128/25 on 443/TCP  (was admitted by allow-web-to-payments-prod)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ shop-prod/web -> external 203.0.113.0/24 except 203.0.113.128/25 on 8443/TCP  (admitted by allow-web-to-payments-prod)"),
+        "{text}"
+    );
+    let v = json(&run(dir.path(), &["a", "b", "--output", "json"]));
+    assert_eq!(v["connectivity"]["externalAdded"][0]["ports"], "8443/TCP");
+    assert_eq!(v["connectivity"]["externalRemoved"][0]["to"], "external");
+    let md = stdout(&run(dir.path(), &["a", "b", "--output", "md"]));
+    assert!(md.contains("| added | `shop-prod/web -> external 203.0.113.0/24 except 203.0.113.128/25 on 8443/TCP` | admitted by allow-web-to-payments-prod |"), "{md}");
+}

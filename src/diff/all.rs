@@ -65,7 +65,15 @@ pub fn table(envs: &[(String, Side)], normalize: bool) -> Table {
     }
     let notes = envs
         .iter()
-        .flat_map(|(name, s)| s.notes.iter().map(move |n| format!("{name}: {n}")))
+        .flat_map(|(name, s)| {
+            let blocks = (s.ip_blocks > 0).then(|| {
+                format!(
+                    "{} ipBlock peer(s) name addresses outside the cluster, which this table of pod flows does not cover; diff two environments to see them",
+                    s.ip_blocks
+                )
+            });
+            s.notes.iter().cloned().chain(blocks).map(move |n| format!("{name}: {n}"))
+        })
         .collect();
     Table {
         environments: envs.iter().map(|(n, _)| n.clone()).collect(),

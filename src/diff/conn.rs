@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::normalize::{self, Norm};
 use crate::analyze::Analysis;
 use crate::engine::{Cluster, Endpoint, Engine, Verdict};
-use crate::k8s::Protocol;
+use crate::k8s::{PolicyType, Protocol};
 
 /// `from -> to:port/protocol`, endpoints as `namespace/name`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -46,6 +46,47 @@ pub struct FlowChange {
     pub gone: bool,
 }
 
+/// Traffic between a workload and addresses outside the cluster that a
+/// rule admits: `from` or `to` is `external`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ExternalFlow {
+    pub from: String,
+    pub to: String,
+    /// `any`, or an ipBlock (`10.0.0.0/8 except 10.1.0.0/16`).
+    pub addresses: String,
+    /// `any`, or a port set (`443/TCP, 53/UDP`).
+    pub ports: String,
+}
+
+impl fmt::Display for ExternalFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let side = |end: &str| {
+            if end == "external" {
+                format!("external {}", self.addresses)
+            } else {
+                end.to_string()
+            }
+        };
+        write!(
+            f,
+            "{} -> {} on {}",
+            side(&self.from),
+            side(&self.to),
+            self.ports
+        )
+    }
+}
+
+/// External traffic one side admits and the other does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExternalChange {
+    #[serde(flatten)]
+    pub flow: ExternalFlow,
+    /// The policy admitting it on the side that has it (empty when no
+    /// policy isolates that direction).
+    pub policies: Vec<String>,
+}
+
 /// Connections added and removed from side a to side b.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ConnDiff {
@@ -53,11 +94,20 @@ pub struct ConnDiff {
     pub removed: Vec<FlowChange>,
     /// Connections both sides allow.
     pub unchanged: usize,
+    /// External traffic (ipBlock peers, rules without peers) b admits and a does not.
+    #[serde(skip_serializing_if = "Vec::is_empty", rename = "externalAdded")]
+    pub external_added: Vec<ExternalChange>,
+    /// External traffic a admits and b does not.
+    #[serde(skip_serializing_if = "Vec::is_empty", rename = "externalRemoved")]
+    pub external_removed: Vec<ExternalChange>,
 }
 
 impl ConnDiff {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.external_added.is_empty()
+            && self.external_removed.is_empty()
     }
 }
 
@@ -65,6 +115,8 @@ impl ConnDiff {
 struct Allowed<'c> {
     engine: Engine<'c>,
     flows: BTreeMap<Flow, (usize, usize)>,
+    /// Allowed external traffic, with the policies admitting it.
+    external: BTreeMap<ExternalFlow, BTreeSet<String>>,
     ids: BTreeMap<String, usize>,
     norm: Option<&'c Norm>,
 }
@@ -91,11 +143,35 @@ impl<'c> Allowed<'c> {
                 Ok(())
             });
         let Ok(()) = expanded;
+        let mut external: BTreeMap<ExternalFlow, BTreeSet<String>> = BTreeMap::new();
+        for row in analysis.external().into_iter().filter(|r| r.allowed) {
+            let w = names[row.workload].clone();
+            let (from, to) = match row.direction {
+                PolicyType::Ingress => ("external".to_string(), w),
+                PolicyType::Egress => (w, "external".to_string()),
+            };
+            let ports = if row.ports.is_full() {
+                "any".to_string()
+            } else {
+                row.ports.to_string()
+            };
+            let flow = ExternalFlow {
+                from,
+                to,
+                addresses: row.addresses.to_string(),
+                ports,
+            };
+            let policies = external.entry(flow).or_default();
+            if let Some(rule) = &row.rule {
+                policies.insert(normalize::name(norm, &rule.policy.name));
+            }
+        }
         let engine = analysis.engine;
         let ids = names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
         Allowed {
             engine,
             flows,
+            external,
             ids,
             norm,
         }
@@ -180,6 +256,18 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
             gone: false,
         });
     }
+    let only = |x: &Allowed<'_>, y: &Allowed<'_>| -> Vec<ExternalChange> {
+        x.external
+            .iter()
+            .filter(|(f, _)| !y.external.contains_key(*f))
+            .map(|(f, p)| ExternalChange {
+                flow: f.clone(),
+                policies: p.iter().cloned().collect(),
+            })
+            .collect()
+    };
+    out.external_removed = only(&a, &b);
+    out.external_added = only(&b, &a);
     out
 }
 

@@ -57,8 +57,11 @@ pub struct Side {
     pub policies: Vec<NetworkPolicy>,
     /// Set when the side is exactly one NetworkPolicySet environment.
     pub norm: Option<Norm>,
-    /// What this side's connectivity cannot show.
+    /// What this side cannot show, said once in the output.
     pub notes: Vec<String>,
+    /// How many ipBlock peers the policies name (addresses outside the
+    /// cluster, which the `--all` table of pod flows does not cover).
+    pub ip_blocks: usize,
 }
 
 impl Side {
@@ -96,7 +99,6 @@ impl Side {
 
         let mut namespaces = m.namespaces.clone();
         let mut workloads = m.workloads.clone();
-        let mut notes = Vec::new();
         for unit in units {
             let Some(model) = &unit.model else { continue };
             if unit.kind == UnitKind::Set {
@@ -108,12 +110,6 @@ impl Side {
         }
         let mut ids = BTreeSet::new();
         workloads.retain(|w| ids.insert((w.namespace.clone(), w.name.clone())));
-        let blocks = ip_blocks(&m.policies);
-        if blocks > 0 {
-            notes.push(format!(
-                "{blocks} ipBlock peer(s) name addresses outside the cluster, which the connectivity diff does not cover; the text diff shows their changes"
-            ));
-        }
         let models: Vec<&Model> = units.iter().filter_map(|u| u.model.as_ref()).collect();
         let norm = match models.as_slice() {
             [one] => Some(Norm::of(one)),
@@ -124,9 +120,10 @@ impl Side {
             objects,
             workloads,
             namespaces,
+            ip_blocks: ip_blocks(&m.policies),
             policies: m.policies,
             norm,
-            notes,
+            notes: Vec::new(),
         })
     }
 

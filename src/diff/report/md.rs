@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{placeholders, reason};
+use super::{counts, external_reason, placeholders, reason};
 use crate::diff::all::Table;
 use crate::diff::{Change, Diff};
 
@@ -55,12 +55,7 @@ pub fn diff(d: &Diff) -> String {
         count(of(Change::Added), "added"),
         count(of(Change::Removed), "removed")
     );
-    let conns = format!(
-        "{}, {}, {} unchanged",
-        count(c.added.len(), "added"),
-        count(c.removed.len(), "removed"),
-        c.unchanged
-    );
+    let conns = counts(c);
     let _ = writeln!(out, "**Connections:** {conns}. **Objects:** {objects}.\n");
     let ph = placeholders(d);
     if !ph.is_empty() {
@@ -92,6 +87,19 @@ pub fn diff(d: &Diff) -> String {
                 code(&a.flow.to_string()),
                 text(&reason(a, true))
             );
+        }
+        for (what, list) in [
+            ("removed", &c.external_removed),
+            ("added", &c.external_added),
+        ] {
+            for e in list {
+                let _ = writeln!(
+                    out,
+                    "| {what} | {} | {} |",
+                    code(&e.flow.to_string()),
+                    text(&external_reason(e, what))
+                );
+            }
         }
         out.push_str("\n</details>\n\n");
     }

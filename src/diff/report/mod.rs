@@ -7,7 +7,7 @@ pub mod text;
 
 use super::Diff;
 use super::all::Table;
-use super::conn::FlowChange;
+use super::conn::{ExternalChange, FlowChange};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,35 @@ pub fn table(t: &Table, format: Format, color: bool) -> String {
         Format::Json => json::to_string(t),
         Format::Markdown => md::table(t),
     }
+}
+
+/// Why external traffic was added (`what` is `added`) or removed, in words.
+pub fn external_reason(e: &ExternalChange, what: &str) -> String {
+    let by = e.policies.join(", ");
+    match (what == "added", by.is_empty()) {
+        (true, true) => "open: no policy isolates it".into(),
+        (true, false) => format!("admitted by {by}"),
+        (false, true) => "was open: no policy isolated it".into(),
+        (false, false) => format!("was admitted by {by}"),
+    }
+}
+
+/// The connection counts, with external traffic when any changed.
+pub fn counts(c: &super::conn::ConnDiff) -> String {
+    let mut s = format!(
+        "{} added, {} removed, {} unchanged",
+        c.added.len(),
+        c.removed.len(),
+        c.unchanged
+    );
+    if !c.external_added.is_empty() || !c.external_removed.is_empty() {
+        s.push_str(&format!(
+            "; external traffic: {} added, {} removed",
+            c.external_added.len(),
+            c.external_removed.len()
+        ));
+    }
+    s
 }
 
 /// Why a connection was added or removed, in words.

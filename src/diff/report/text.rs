@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{placeholders, reason};
+use super::{counts, external_reason, placeholders, reason};
 use crate::diff::all::Table;
 use crate::diff::{Change, Diff};
 
@@ -56,13 +56,7 @@ pub fn diff(d: &Diff, color: bool) -> String {
         }
     }
     let c = &d.connectivity;
-    let _ = writeln!(
-        out,
-        "connectivity: {} added, {} removed, {} unchanged",
-        c.added.len(),
-        c.removed.len(),
-        c.unchanged
-    );
+    let _ = writeln!(out, "connectivity: {}", counts(c));
     for r in &c.removed {
         paint(
             &mut out,
@@ -76,6 +70,18 @@ pub fn diff(d: &Diff, color: bool) -> String {
             &format!("+ {}  ({})", a.flow, reason(a, true)),
             color,
         );
+    }
+    for (sign, what, list) in [
+        ("-", "removed", &c.external_removed),
+        ("+", "added", &c.external_added),
+    ] {
+        for e in list {
+            paint(
+                &mut out,
+                &format!("{sign} {}  ({})", e.flow, external_reason(e, what)),
+                color,
+            );
+        }
     }
     for n in &d.notes {
         let _ = writeln!(out, "note: {n}");
