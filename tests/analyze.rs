@@ -69,26 +69,13 @@ fn run_analyze(dir: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn check_golden(dir: &str) {
+fn check_goldens(dir: &str) {
     let expected = fixture(dir).join("expected");
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut failures = Vec::new();
     for args in ARGS {
         let got = run_analyze(dir, args);
-        let path = expected.join(golden_name(args));
-        if update {
-            std::fs::create_dir_all(&expected).unwrap();
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        if got != want {
-            let diff = similar::TextDiff::from_lines(&want, &got)
-                .unified_diff()
-                .header("golden", "analyze")
-                .to_string();
-            failures.push(format!("{}:\n{diff}", path.display()));
+        if let Err(e) = check_golden(&expected.join(golden_name(args)), &got) {
+            failures.push(e);
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -96,12 +83,12 @@ fn check_golden(dir: &str) {
 
 #[test]
 fn alt_las_prod_golden_files() {
-    check_golden("alt-las-prod");
+    check_goldens("alt-las-prod");
 }
 
 #[test]
 fn corners_golden_files() {
-    check_golden("corners");
+    check_goldens("corners");
 }
 
 #[test]

@@ -16,7 +16,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{bin_path, docs, of_kind, repo, require_tool};
+use common::{bin_path, copy_dir, docs, of_kind, repo, require_tool};
 use serde_json::Value;
 
 /// plugin.yaml's two commands, as argv.
@@ -200,19 +200,6 @@ fn run(argv: &[String], cwd: &Path, env: &[(String, String)]) -> Output {
         .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn stdout(out: &Output) -> String {

@@ -27,13 +27,7 @@ fn check(dir: &str, args: &[&str]) -> (i32, String, String) {
 }
 
 fn golden(name: &str, got: &str) {
-    let path = repo().join(ALT_LAS).join("expected").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(got, want, "{} differs", path.display());
+    assert_golden(&repo().join(ALT_LAS).join("expected").join(name), got);
 }
 
 #[test]

@@ -15,20 +15,7 @@ fn golden_path(env: &str) -> std::path::PathBuf {
 fn overlays_match_their_golden_files() {
     for env in ENVS {
         let got = render_overlay(env);
-        let path = golden_path(env);
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        if got != want {
-            let diff = similar::TextDiff::from_lines(&want, &got)
-                .unified_diff()
-                .header("golden", "rendered")
-                .to_string();
-            panic!("overlays/{env} differs from its golden file:\n{diff}");
-        }
+        assert_golden(&golden_path(env), &got);
     }
 }
 
@@ -171,18 +158,6 @@ fn render_cases_match_their_golden_files() {
         cmd.args(["render", "netpolset.yaml", "--root", "."])
             .current_dir(&case);
         let got = ok(cmd);
-        let path = case.join("expected.yaml");
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(
-            got == want,
-            "{} differs:\n{}",
-            case.display(),
-            similar::TextDiff::from_lines(&want, &got).unified_diff()
-        );
+        assert_golden(&case.join("expected.yaml"), &got);
     }
 }

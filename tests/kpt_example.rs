@@ -8,21 +8,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{bin_path, docs, netpolgen, of_kind, repo, require_tool};
+use common::{bin_path, copy_dir, docs, netpolgen, of_kind, repo, require_tool};
 use serde_json::Value;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Every file under `dir`, relative path and content, sorted.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {

@@ -12,19 +12,7 @@ use serde_json::{Value, json};
 const MIXED: &str = "tests/testdata/lint/mixed";
 
 fn golden(name: &str, got: &str) {
-    let path = repo().join("tests/testdata/lint/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if got != want {
-        let diff = similar::TextDiff::from_lines(&want, got)
-            .unified_diff()
-            .header("golden", "got")
-            .to_string();
-        panic!("{name} differs from its golden file:\n{diff}");
-    }
+    assert_golden(&repo().join("tests/testdata/lint/golden").join(name), got);
 }
 
 /// Runs the binary from the repository root: (stdout, stderr, exit code).

@@ -79,7 +79,8 @@ pub fn copy_tree(dir: &Path) {
     std::fs::create_dir_all(dir.join(".git")).unwrap();
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -89,5 +90,35 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), target).unwrap();
         }
+    }
+}
+
+/// Compares `got` with the golden file at `path`: `Err` with a unified diff
+/// when they differ. With `UPDATE_GOLDEN` set the file is rewritten instead
+/// (read the change before committing it).
+pub fn check_golden(path: &Path, got: &str) -> Result<(), String> {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, got).unwrap();
+        return Ok(());
+    }
+    let want = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if got == want {
+        return Ok(());
+    }
+    let diff = similar::TextDiff::from_lines(&want, got)
+        .unified_diff()
+        .header("golden", "got")
+        .to_string();
+    Err(format!(
+        "{} differs from its golden file:\n{diff}",
+        path.display()
+    ))
+}
+
+/// [`check_golden`], failing the test on a difference.
+pub fn assert_golden(path: &Path, got: &str) {
+    if let Err(e) = check_golden(path, got) {
+        panic!("{e}");
     }
 }
