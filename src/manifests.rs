@@ -251,6 +251,28 @@ pub fn from_docs(docs: &[Doc]) -> Result<Manifests, Errors> {
     }
 }
 
+/// Sets `metadata.namespace` of a workload or NetworkPolicy that names
+/// none; other kinds (cluster-scoped ones among them) are left alone.
+pub fn default_namespace(value: &mut Value, namespace: &str) {
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if kind != "NetworkPolicy" && pod_template_path(kind).is_none() {
+        return;
+    }
+    let Some(Value::Object(meta)) = value.get_mut("metadata") else {
+        return;
+    };
+    let named = meta
+        .get("namespace")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty());
+    if !named {
+        meta.insert("namespace".into(), Value::String(namespace.to_string()));
+    }
+}
+
 /// JSON pointer to the pod template of a workload kind ("" for a Pod).
 fn pod_template_path(kind: &str) -> Option<&'static str> {
     match kind {
@@ -366,6 +388,17 @@ mod tests {
         assert_eq!(m.workloads[0].ports[0].protocol, Protocol::UDP);
         assert_eq!(m.workloads[1].labels["app"], "d");
         assert_eq!(m.skipped, 1);
+    }
+
+    #[test]
+    fn default_namespace_fills_only_namespaced_kinds_without_one() {
+        let mut docs = parse_text("kind: Deployment\nmetadata: {name: d}\n---\nkind: Pod\nmetadata: {name: p, namespace: x}\n---\nkind: ClusterRole\nmetadata: {name: r}\n", "f").unwrap();
+        for d in &mut docs {
+            default_namespace(&mut d.value, "shop");
+        }
+        assert_eq!(docs[0].value["metadata"]["namespace"], "shop");
+        assert_eq!(docs[1].value["metadata"]["namespace"], "x");
+        assert!(docs[2].value["metadata"].get("namespace").is_none());
     }
 
     #[test]

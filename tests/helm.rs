@@ -409,3 +409,19 @@ fn lint_warnings_keep_the_output() {
         "--lint changes nothing in the output"
     );
 }
+
+/// Helm puts a chart's objects in the release namespace; lint places the
+/// ones that name no namespace where the set's policies are, not in
+/// `default`, so the gateway is judged by the policies that select it.
+#[test]
+fn lint_places_chart_objects_without_a_namespace_with_the_policies() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-gateway\nspec:\n  selector: {matchLabels: {app: api-gateway}}\n  template:\n    metadata: {labels: {app: api-gateway}}\n    spec: {containers: [{name: c, image: x, ports: [{name: http, containerPort: 3000}, {name: metrics, containerPort: 9090}]}]}\n";
+    let out = helm3_lint(deployment);
+    common::assert_success(&out);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("Deployment/default/"), "{stderr}");
+    assert!(!stderr.contains("NP012"), "{stderr}");
+    // The chart's document itself is not changed: still no namespace.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with(deployment.trim_end()), "{stdout}");
+}

@@ -54,12 +54,20 @@ pub fn run(args: &PostRenderArgs, root: Option<&Path>) -> Outcome {
         .layers
         .first()
         .map_or_else(|| "netpolgen".to_string(), |l| l.display.clone());
-    lint_output(out, &format!("{generated} (rendered)"))
+    // Helm puts the chart's objects in the release namespace, which is
+    // where the set's policies live.
+    let namespace = rendered.loaded.set.spec.namespace.clone();
+    lint_output(
+        out,
+        &format!("{generated} (rendered)"),
+        namespace.as_deref(),
+    )
 }
 
 /// Lints the chart's part (named `stdin`) and the generated part as one
-/// cluster; error findings fail the run.
-fn lint_output(out: PostRendered, generated: &str) -> Outcome {
+/// cluster, chart objects without a namespace in `namespace`; error
+/// findings fail the run.
+fn lint_output(out: PostRendered, generated: &str, namespace: Option<&str>) -> Outcome {
     let sources = [
         lint::Source {
             file: "stdin".into(),
@@ -70,7 +78,7 @@ fn lint_output(out: PostRendered, generated: &str) -> Outcome {
             text: out.generated().to_string(),
         },
     ];
-    let findings = match lint::lint_sources(&sources) {
+    let findings = match lint::lint_sources_in(&sources, namespace) {
         Ok(findings) => findings,
         Err(errors) => return Outcome::failed(&errors),
     };

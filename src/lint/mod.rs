@@ -75,9 +75,24 @@ pub use crate::manifests::Source;
 /// Lints YAML texts together (one cluster). A text that is not YAML is an
 /// error naming the file; malformed objects are `NP001` findings.
 pub fn lint_sources(sources: &[Source]) -> Result<Vec<Finding>, Errors> {
+    lint_sources_in(sources, None)
+}
+
+/// [`lint_sources`], with the workloads and policies that name no namespace
+/// placed in `namespace` (as Helm places a chart's objects in the release
+/// namespace) instead of `default`.
+pub fn lint_sources_in(
+    sources: &[Source],
+    namespace: Option<&str>,
+) -> Result<Vec<Finding>, Errors> {
     let mut docs = Vec::new();
     for s in sources {
         docs.extend(manifests::parse_text(&s.text, &s.file)?);
+    }
+    if let Some(ns) = namespace {
+        for doc in &mut docs {
+            manifests::default_namespace(&mut doc.value, ns);
+        }
     }
     let mut findings = lint_docs(&docs);
     for s in sources {
