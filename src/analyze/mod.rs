@@ -75,20 +75,7 @@ impl<'c> Analysis<'c> {
         &self,
         mut f: impl FnMut(&Connection) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut line = self.matrix.line();
-        let mut expanded = None;
-        for &s in &self.order {
-            let cs = self.classes.of[s];
-            if expanded != Some(cs) {
-                self.matrix.row(cs, &mut line);
-                expanded = Some(cs);
-            }
-            for &d in &self.order {
-                let cd = self.classes.of[d];
-                self.each_port(s, d, cd, line.mask(cd), &mut f)?;
-            }
-        }
-        Ok(())
+        self.try_for_each_pair(|s, d, cd, mask| self.each_port(s, d, cd, mask, &mut f))
     }
 
     /// All connections, collected (for tests and small clusters).
@@ -131,8 +118,30 @@ impl<'c> Analysis<'c> {
         &self,
         mut f: impl FnMut(usize, usize, &[(u16, Protocol)]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut line = self.matrix.line();
         let mut ports = Vec::new();
+        self.try_for_each_pair(|s, d, cd, mask| {
+            ports.clear();
+            for (i, &pp) in self.classes.profile(cd).iter().enumerate() {
+                if bit(mask, i) {
+                    ports.push(pp);
+                }
+            }
+            if ports.is_empty() {
+                Ok(())
+            } else {
+                f(s, d, &ports)
+            }
+        })
+    }
+
+    /// Every ordered pair in contract order, with the destination's class
+    /// and the allowed-port mask over its profile. A source class's row is
+    /// expanded once for its run of workloads.
+    fn try_for_each_pair<E>(
+        &self,
+        mut f: impl FnMut(usize, usize, usize, &[u64]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut line = self.matrix.line();
         let mut expanded = None;
         for &s in &self.order {
             let cs = self.classes.of[s];
@@ -142,16 +151,7 @@ impl<'c> Analysis<'c> {
             }
             for &d in &self.order {
                 let cd = self.classes.of[d];
-                let mask = line.mask(cd);
-                ports.clear();
-                for (i, &pp) in self.classes.profile(cd).iter().enumerate() {
-                    if bit(mask, i) {
-                        ports.push(pp);
-                    }
-                }
-                if !ports.is_empty() {
-                    f(s, d, &ports)?;
-                }
+                f(s, d, cd, line.mask(cd))?;
             }
         }
         Ok(())

@@ -33,6 +33,12 @@ impl Table {
             .map(|p| p.flows.len())
     }
 
+    /// A cell of the table: the count, or `-` on the diagonal.
+    pub fn cell(&self, has: &str, lacks: &str) -> String {
+        self.count(has, lacks)
+            .map_or_else(|| "-".to_string(), |n| n.to_string())
+    }
+
     /// Every environment allows the same flows.
     pub fn is_empty(&self) -> bool {
         self.pairs.iter().all(|p| p.flows.is_empty())

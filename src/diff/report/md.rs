@@ -152,9 +152,7 @@ pub fn table(t: &Table) -> String {
     for has in &t.environments {
         let _ = write!(out, "| {} |", code(has));
         for lacks in &t.environments {
-            let cell = t
-                .count(has, lacks)
-                .map_or_else(|| "-".to_string(), |n| n.to_string());
+            let cell = t.cell(has, lacks);
             let _ = write!(out, " {cell} |");
         }
         out.push('\n');

@@ -112,9 +112,7 @@ pub fn table(t: &Table, color: bool) -> String {
     for has in &t.environments {
         let _ = write!(out, "{has:width$}");
         for lacks in &t.environments {
-            let cell = t
-                .count(has, lacks)
-                .map_or_else(|| "-".to_string(), |n| n.to_string());
+            let cell = t.cell(has, lacks);
             let _ = write!(out, "  {cell:>width$}");
         }
         out.push('\n');
