@@ -14,7 +14,7 @@ use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 use netpolgen::analyze::Analysis;
-use netpolgen::manifests::{from_docs, parse_text};
+use netpolgen::k8s::manifest::{from_docs, parse_text};
 use netpolgen::report::{self, Format, Options};
 
 const NAMESPACES: usize = 500;

@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Errors};
-use crate::field::FieldPath;
-use crate::merge::merge;
+use crate::diag::field::FieldPath;
+use crate::spec::merge::merge;
 use crate::render::{Source, TemplateSet};
 use crate::spec::{API_VERSION, KIND, NetworkPolicySet};
-use crate::yaml;
+use crate::k8s::yaml;
 
 /// A configuration text and where it came from.
 #[derive(Debug, Clone)]

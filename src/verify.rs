@@ -18,7 +18,7 @@ use crate::engine::{
 };
 use crate::k8s::{ContainerPort, LabelSelector, Labels, NetworkPolicy, PolicyType};
 use crate::model::{Model, NAMESPACE_NAME_LABEL, Target};
-use crate::ports::PortSpec;
+use crate::model::ports::PortSpec;
 
 /// The foreign namespace that holds copies of every service.
 const ELSEWHERE: &str = "netpolgen-elsewhere";

@@ -16,7 +16,7 @@ use netpolgen::analyze::{Analysis, pairwise};
 use netpolgen::cli::analyze::analyze_docs;
 use netpolgen::engine::{Cluster, Endpoint, Policy, Workload};
 use netpolgen::k8s::*;
-use netpolgen::manifests::read_paths;
+use netpolgen::k8s::manifest::read_paths;
 use netpolgen::report::{Format, Options};
 use proptest::prelude::*;
 

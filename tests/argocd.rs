@@ -35,7 +35,7 @@ fn strings(v: &Value, what: &str) -> Vec<String> {
 
 fn plugin() -> Plugin {
     let text = std::fs::read_to_string(repo().join("plugin.yaml")).unwrap();
-    let doc = netpolgen::yaml::parse_documents(&text).unwrap().remove(0);
+    let doc = netpolgen::k8s::yaml::parse_documents(&text).unwrap().remove(0);
     assert_eq!(doc["apiVersion"], "argoproj.io/v1alpha1");
     assert_eq!(doc["kind"], "ConfigManagementPlugin");
     assert_eq!(doc["metadata"]["name"], "netpolgen");
@@ -228,7 +228,7 @@ type Case<'a> = (&'a [(&'a str, &'a str)], &'a [(&'a str, &'a str)], &'a str);
 /// The Applications of deploy/argocd/applications.yaml, by name.
 fn application(name: &str) -> Value {
     let text = std::fs::read_to_string(repo().join("deploy/argocd/applications.yaml")).unwrap();
-    netpolgen::yaml::parse_documents(&text)
+    netpolgen::k8s::yaml::parse_documents(&text)
         .unwrap()
         .into_iter()
         .find(|d| d["metadata"]["name"] == name)

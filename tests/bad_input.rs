@@ -83,7 +83,7 @@ fn krm_mode_returns_the_items_with_error_results() {
     for case in cases() {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let config = std::fs::read_to_string(case.join("netpolset.yaml")).unwrap();
-        if netpolgen::yaml::parse_documents(&config).is_err() {
+        if netpolgen::k8s::yaml::parse_documents(&config).is_err() {
             continue; // cannot be embedded as a functionConfig
         }
         let indented: String = config.lines().map(|l| format!("  {l}\n")).collect();
@@ -101,7 +101,7 @@ fn krm_mode_returns_the_items_with_error_results() {
         if out.status.code() != Some(1) {
             failures.push(format!("{name}: exit {:?}", out.status.code()));
         }
-        let list: serde_json::Value = match netpolgen::yaml::parse(&stdout) {
+        let list: serde_json::Value = match netpolgen::k8s::yaml::parse(&stdout) {
             Ok(v) => v,
             Err(e) => {
                 failures.push(format!("{name}: stdout is not YAML: {e}\n{stdout}"));

@@ -54,7 +54,7 @@ fn krm(input: String) -> (i32, serde_json::Value, String) {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let list = netpolgen::yaml::parse(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let list = netpolgen::k8s::yaml::parse(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     (out.status.code().unwrap(), list, stdout)
 }
 
@@ -160,7 +160,7 @@ fn krm_without_or_with_a_foreign_function_config_reports_an_error_result() {
         let out = netpolgen().write_stdin(input).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{input}");
         let list: serde_json::Value =
-            netpolgen::yaml::parse(&String::from_utf8(out.stdout).unwrap()).unwrap();
+            netpolgen::k8s::yaml::parse(&String::from_utf8(out.stdout).unwrap()).unwrap();
         assert_eq!(list["kind"], "ResourceList");
         assert!(list["items"].is_array(), "items always present");
         let message = list["results"][0]["message"].as_str().unwrap();

@@ -14,7 +14,7 @@ use netpolgen::analyze::addresses::parse_net;
 use netpolgen::analyze::explain::{Party, Question, answer};
 use netpolgen::engine::{Cluster, Engine, Policy, Workload};
 use netpolgen::k8s::{ContainerPort, Labels, Protocol};
-use netpolgen::manifests::{DEFAULT_NAMESPACE, from_docs, parse_text};
+use netpolgen::k8s::manifest::{DEFAULT_NAMESPACE, from_docs, parse_text};
 
 const PODS: [&str; 9] = ["xa", "xb", "xc", "ya", "yb", "yc", "za", "zb", "zc"];
 

@@ -306,7 +306,7 @@ fn reordering_the_intent_changes_nothing() {
     copy_tree(tree.path());
     let base = tree.path().join("base/netpolset.yaml");
     let docs = docs(&std::fs::read_to_string(&base).unwrap());
-    let text = netpolgen::yaml::to_string(&reversed(&docs[0]));
+    let text = netpolgen::k8s::yaml::to_string(&reversed(&docs[0]));
     assert_ne!(text, std::fs::read_to_string(&base).unwrap());
     std::fs::write(&base, text).unwrap();
     let before = repo().join("overlays/prod");
@@ -331,7 +331,7 @@ fn reordering_rendered_manifests_changes_nothing() {
     std::fs::write(dir.path().join("a.yaml"), &rendered).unwrap();
     std::fs::write(
         dir.path().join("b.yaml"),
-        netpolgen::yaml::to_stream(&shuffled),
+        netpolgen::k8s::yaml::to_stream(&shuffled),
     )
     .unwrap();
     let out = run(dir.path(), &["a.yaml", "b.yaml"]);

@@ -95,13 +95,13 @@ fn krm_policies(env: &str) -> String {
     cmd.current_dir(repo().join(format!("overlays/{env}")))
         .write_stdin(input);
     let out = ok(cmd);
-    let list: serde_json::Value = netpolgen::yaml::parse(&out).unwrap();
+    let list: serde_json::Value = netpolgen::k8s::yaml::parse(&out).unwrap();
     let items = list["items"].as_array().unwrap();
     assert_eq!(
         items[0]["kind"], "Namespace",
         "input items come first, unchanged"
     );
-    netpolgen::yaml::to_stream(&items[1..])
+    netpolgen::k8s::yaml::to_stream(&items[1..])
 }
 
 /// The policies the legacy exec plugin prints, called the way kustomize

@@ -183,7 +183,7 @@ fn helm4(
             merged.push(doc);
         }
     }
-    let input = netpolgen::yaml::to_stream(&merged);
+    let input = netpolgen::k8s::yaml::to_stream(&merged);
 
     let tools = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(bin_path(), tools.path().join("netpolgen")).unwrap();
@@ -249,7 +249,7 @@ fn helm4_plugin_keeps_every_file_name() {
             .as_object_mut()
             .unwrap()
             .remove("annotations");
-        chart.insert(file, netpolgen::yaml::to_string(&plain));
+        chart.insert(file, netpolgen::k8s::yaml::to_string(&plain));
     }
     let files = helm4(&chart, &[&format!("--config={CONFIG}")]).unwrap();
 

@@ -151,10 +151,10 @@ fn resource_list() -> Value {
 #[test]
 fn krm_validator_returns_items_unchanged_with_results() {
     let input = resource_list();
-    let text = netpolgen::yaml::to_string(&input);
+    let text = netpolgen::k8s::yaml::to_string(&input);
     let (stdout, stderr, code) = run(&["--lint"], Some(&text));
     assert_eq!(code, 1, "error findings exit 1\n{stderr}");
-    let out: Value = netpolgen::yaml::parse(&stdout).unwrap();
+    let out: Value = netpolgen::k8s::yaml::parse(&stdout).unwrap();
     assert_eq!(out["kind"], "ResourceList");
     // Same items, same order, same keys in the same order.
     assert_eq!(
@@ -181,7 +181,7 @@ fn krm_validator_rejects_what_is_not_a_resource_list() {
     let (stdout, stderr, code) = run(&["--lint"], Some("kind: Pod\nmetadata: {name: a}\n"));
     assert_eq!(code, 1);
     assert!(stderr.contains("expected kind ResourceList"), "{stderr}");
-    let out: Value = netpolgen::yaml::parse(&stdout).unwrap();
+    let out: Value = netpolgen::k8s::yaml::parse(&stdout).unwrap();
     assert_eq!(out["items"], json!([]));
     assert_eq!(out["results"][0]["severity"], "error");
 }

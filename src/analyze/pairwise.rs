@@ -72,7 +72,7 @@ pub fn connections(cluster: &Cluster, engine: &Engine<'_>) -> Vec<Connection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifests::{from_docs, parse_text};
+    use crate::k8s::manifest::{from_docs, parse_text};
 
     #[test]
     fn default_deny_with_one_allow() {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::analyze::Analysis;
 use crate::diag::Errors;
 use crate::engine::validate;
-use crate::manifests::{Doc, Manifests, from_docs, read_paths};
+use crate::k8s::manifest::{Doc, Manifests, from_docs, read_paths};
 use crate::report::{self, Format, Options};
 
 use super::{EXIT_USAGE, Outcome};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::analyze::explain::{Question, answer, resolve_party, resolve_port};
 use crate::engine::Engine;
 use crate::k8s::Protocol;
-use crate::manifests::Manifests;
+use crate::k8s::manifest::Manifests;
 use crate::report::check::write_check;
 
 use super::analyze::{load, spec_warnings};

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Outcome};
 use crate::diag::Errors;
 use crate::lint::{self, Finding, Source, output, resource_list};
-use crate::manifests;
+use crate::k8s::manifest;
 
 /// Report formats of `netpolgen lint`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -38,7 +38,7 @@ pub struct LintArgs {
 /// Runs `netpolgen lint`: exit 0 without error findings, 1 with, 2 when
 /// the input cannot be read.
 pub fn run(args: &LintArgs) -> Outcome {
-    match manifests::read_sources(&args.paths) {
+    match manifest::read_sources(&args.paths) {
         Ok(sources) => report(&sources, args.output),
         Err(errors) => input_error(&errors),
     }

@@ -76,7 +76,7 @@ pub fn compare(a: &Side, b: &Side, normalize: bool) -> Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifests::parse_text;
+    use crate::k8s::manifest::parse_text;
 
     const PODS: &str = "kind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\nspec: {containers: [{name: c, ports: [{containerPort: 80}]}]}\n---\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\nspec: {containers: [{name: c, ports: [{containerPort: 80}]}]}\n---\n";
     const DENY: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";

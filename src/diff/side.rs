@@ -9,9 +9,9 @@ use super::normalize::{self, Norm};
 use crate::diag::{Diagnostic, Errors};
 use crate::engine::{Cluster, Policy, Workload};
 use crate::k8s::{ContainerPort, Labels, NetworkPolicy};
-use crate::manifests::{self, DEFAULT_NAMESPACE, Doc};
+use crate::k8s::manifest::{self, DEFAULT_NAMESPACE, Doc};
 use crate::model::{Model, NAMESPACE_NAME_LABEL, Target};
-use crate::ports::PortSpec;
+use crate::model::ports::PortSpec;
 
 /// How a unit was rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Side {
     /// an error naming both documents.
     pub fn build(label: &str, units: &[Unit]) -> Result<Side, Errors> {
         let docs: Vec<Doc> = units.iter().flat_map(|u| u.docs.iter().cloned()).collect();
-        let m = manifests::from_docs(&docs)?;
+        let m = manifest::from_docs(&docs)?;
         let mut seen: BTreeMap<(String, String, String), &Doc> = BTreeMap::new();
         let mut objects = Vec::new();
         let mut errors = Vec::new();
@@ -142,7 +142,7 @@ impl Side {
                     normalize::value(norm, &o.namespace),
                     normalize::name(norm, &o.name),
                 );
-                (k, crate::yaml::to_string(&value))
+                (k, crate::k8s::yaml::to_string(&value))
             })
             .collect();
         out.sort();
@@ -338,7 +338,7 @@ fn ip_blocks(policies: &[NetworkPolicy]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifests::parse_text;
+    use crate::k8s::manifest::parse_text;
 
     #[test]
     fn canonical_order_ignores_source_key_order() {

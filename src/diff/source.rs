@@ -13,8 +13,9 @@ use serde_json::Value;
 use super::side::{Side, Unit, UnitKind};
 use crate::diag::{Diagnostic, Errors};
 use crate::load;
-use crate::manifests::{self, Doc};
-use crate::{model, pipeline, yaml};
+use crate::k8s::manifest::{self, Doc};
+use crate::k8s::yaml;
+use crate::{model, pipeline};
 
 /// The `kind` of the configuration.
 const SET_KIND: &str = "NetworkPolicySet";
@@ -168,7 +169,7 @@ impl Reader {
             return Err(error(dir, format!("{tool} failed: {}", stderr.trim())));
         }
         let text = String::from_utf8_lossy(&out.stdout);
-        let docs = manifests::parse_text(&text, &format!("{tool} {}", dir.display()))?;
+        let docs = manifest::parse_text(&text, &format!("{tool} {}", dir.display()))?;
         let model = if holds_set(dir) {
             let (loaded, _) = load_set(&load::config_file_in(dir)?, root)?;
             Some(model::build(&loaded)?)
@@ -279,7 +280,7 @@ fn render_set(file: &Path, root: Option<&Path>) -> Result<Unit, Errors> {
 fn read_manifests(path: &Path) -> Result<Unit, Errors> {
     Ok(Unit {
         kind: UnitKind::Manifests,
-        docs: manifests::read_paths(&[path.to_path_buf()])?,
+        docs: manifest::read_paths(&[path.to_path_buf()])?,
         model: None,
     })
 }

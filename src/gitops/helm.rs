@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::diag::{Diagnostic, Errors};
 use crate::k8s::NetworkPolicy;
-use crate::yaml;
+use crate::k8s::yaml;
 
 /// Set by Helm 4 on each document it hands a post-renderer, read back (and
 /// removed) to split the output into files.

@@ -18,7 +18,7 @@ use similar::TextDiff;
 use super::{Rendered, render_path};
 use crate::cli::{EXIT_FINDINGS, EXIT_OK, Outcome};
 use crate::diag::{Diagnostic, Errors};
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::load::display_path;
 use crate::render;
 

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::ResourceRef;
 use crate::engine::{Cluster, Selector};
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::k8s::{LabelSelector, Labels, NetworkPolicy, Peer, PolicyPort, PolicyType};
-use crate::manifests::{self, Doc, Manifests};
+use crate::k8s::manifest::{self, Doc, Manifests};
 
 use super::origin::{labels_field, note_renames, resource_of};
 use super::{Code, Finding};
@@ -133,7 +133,7 @@ impl Ctx {
         let mut renamed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for doc in docs {
             note_renames(&doc.value, &mut renamed);
-            match manifests::from_docs(std::slice::from_ref(doc)) {
+            match manifest::from_docs(std::slice::from_ref(doc)) {
                 Ok(one) => {
                     for (name, labels) in one.namespaces {
                         m.namespaces.entry(name).or_default().extend(labels);

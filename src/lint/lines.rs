@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 
-use crate::field::Seg;
-use crate::yaml;
+use crate::diag::field::Seg;
+use crate::k8s::yaml;
 
 use super::Finding;
 
@@ -107,7 +107,7 @@ pub(super) fn fill(file: &str, text: &str, findings: &mut [Finding]) {
 mod tests {
     use super::*;
     use crate::diag::{ResourceRef, Severity};
-    use crate::field::FieldPath;
+    use crate::diag::field::FieldPath;
     use crate::lint::Code;
 
     fn finding(index: usize, field: &str) -> Finding {

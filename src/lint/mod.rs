@@ -21,8 +21,8 @@ mod rules;
 mod subset;
 
 use crate::diag::{Diagnostic, Errors, ResourceRef, Severity};
-use crate::field::FieldPath;
-use crate::manifests::{self, Doc};
+use crate::diag::field::FieldPath;
+use crate::k8s::manifest::{self, Doc};
 
 pub use code::Code;
 
@@ -70,7 +70,7 @@ impl Finding {
     }
 }
 
-pub use crate::manifests::Source;
+pub use crate::k8s::manifest::Source;
 
 /// Lints YAML texts together (one cluster). A text that is not YAML is an
 /// error naming the file; malformed objects are `NP001` findings.
@@ -87,11 +87,11 @@ pub fn lint_sources_in(
 ) -> Result<Vec<Finding>, Errors> {
     let mut docs = Vec::new();
     for s in sources {
-        docs.extend(manifests::parse_text(&s.text, &s.file)?);
+        docs.extend(manifest::parse_text(&s.text, &s.file)?);
     }
     if let Some(ns) = namespace {
         for doc in &mut docs {
-            manifests::default_namespace(&mut doc.value, ns);
+            manifest::default_namespace(&mut doc.value, ns);
         }
     }
     let mut findings = lint_docs(&docs);

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::diag::ResourceRef;
-use crate::field::FieldPath;
-use crate::manifests::DEFAULT_NAMESPACE;
+use crate::diag::field::FieldPath;
+use crate::k8s::manifest::DEFAULT_NAMESPACE;
 
 /// Annotations through which kustomize reports what its transformers renamed.
 const PREVIOUS_NAMESPACES: [&str; 2] = [

@@ -10,8 +10,8 @@
 use serde_json::{Map, Value, json};
 
 use crate::diag::Severity;
-use crate::manifests::Doc;
-use crate::yaml;
+use crate::k8s::manifest::Doc;
+use crate::k8s::yaml;
 
 use super::{Finding, has_errors, lint_docs};
 
@@ -135,9 +135,9 @@ pub fn validate(input: &str) -> Validated {
     let findings = lint_docs(&docs(&items));
     let results = Value::Array(findings.iter().map(result).collect());
     // A validator changes nothing: the items come back as they were written.
-    let lines = crate::passthrough::item_lines(input);
+    let lines = crate::krm::passthrough::item_lines(input);
     Validated {
-        stdout: crate::passthrough::write(&items, &items, lines.as_ref(), &results),
+        stdout: crate::krm::passthrough::write(&items, &items, lines.as_ref(), &results),
         exit_code: i32::from(has_errors(&findings)),
         findings,
         input_error: None,

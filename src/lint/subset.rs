@@ -148,7 +148,7 @@ pub(super) fn ports_subset(a: Option<&[PolicyPort]>, b: Option<&[PolicyPort]>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml;
+    use crate::k8s::yaml;
 
     fn sel(text: &str) -> LabelSelector {
         yaml::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use crate::diag::{Diagnostic, Errors, ResourceRef};
 use crate::engine;
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::k8s::{Labels, NetworkPolicy, Peer};
 use crate::model::{Model, Target};
 use crate::render::templates::Rendered;
-use crate::yaml;
+use crate::k8s::yaml;
 
 const API_VERSION: &str = "networking.k8s.io/v1";
 const KIND: &str = "NetworkPolicy";
@@ -191,7 +191,7 @@ fn checked(
 ) -> Result<NetworkPolicy, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let name = policy.metadata.name.clone();
-    if let Err(e) = crate::names::dns1123_subdomain(&name) {
+    if let Err(e) = crate::k8s::names::dns1123_subdomain(&name) {
         errors.push(origin.error(
             FieldPath::keys(&["metadata", "name"]),
             format!("policy name {e}"),

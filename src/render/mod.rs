@@ -7,7 +7,7 @@ pub mod collect;
 pub mod templates;
 
 use crate::diag::{Diagnostic, Errors};
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::k8s::NetworkPolicy;
 use crate::load::Loaded;
 use crate::model;
@@ -39,5 +39,5 @@ pub fn render(loaded: &Loaded, templates: &TemplateSet) -> Result<Vec<NetworkPol
 
 /// The policies as a YAML stream.
 pub fn to_yaml(policies: &[NetworkPolicy]) -> String {
-    crate::yaml::to_stream(policies)
+    crate::k8s::yaml::to_stream(policies)
 }

@@ -51,7 +51,7 @@ pub fn render_overlay(env: &str) -> String {
 
 /// Parses a YAML stream into JSON-shaped documents.
 pub fn docs(text: &str) -> Vec<serde_json::Value> {
-    netpolgen::yaml::parse_documents(text).unwrap()
+    netpolgen::k8s::yaml::parse_documents(text).unwrap()
 }
 
 /// Documents of one kind.

@@ -2,7 +2,7 @@
 //! selects no workload). Judged only where the input shows every workload
 //! that could match: namespaces with at least one workload in the input.
 
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::lint::context::{Ctx, effective_rules};
 use crate::lint::{Code, Finding};
 

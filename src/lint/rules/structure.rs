@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::engine::{effective_policy_types, validate};
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::k8s::PolicyType;
 use crate::lint::context::{Ctx, list_key};
 use crate::lint::{Code, Finding};

@@ -2,7 +2,7 @@
 //! or the name of a destination's port (`http`).
 
 use crate::k8s::Protocol;
-use crate::names;
+use crate::k8s::names;
 use crate::spec::PortValue;
 
 /// A parsed port reference.

@@ -4,9 +4,11 @@
 //! field path and, where known, the line. The same values become KRM
 //! `results` in function mode and `file:line: field: message` lines on stderr.
 
+pub mod field;
+
 use std::fmt;
 
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 
 /// How bad a finding is; KRM spells these `error`, `warning`, `info`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

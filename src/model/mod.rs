@@ -2,18 +2,20 @@
 //! reference checked and every port resolved. Templates and the verifier
 //! only ever see a [`Model`], never raw configuration.
 
+pub mod ports;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Errors};
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::k8s::{
     IntOrString, IpBlock, LabelSelector, Labels, Peer as K8sPeer, PolicyPort, PolicyType, Protocol,
 };
 use crate::load::Loaded;
-use crate::names;
-use crate::ports::{self, PortSpec};
+use crate::k8s::names;
+use ports::PortSpec;
 use crate::spec;
 
 /// Label every namespace carries with its own name.

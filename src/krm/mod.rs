@@ -2,6 +2,8 @@
 //! rendered policies out, with `results`. On error the input items are
 //! written back unchanged with error results, and the exit code is 1.
 
+pub mod passthrough;
+
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
@@ -11,7 +13,7 @@ use crate::k8s::NetworkPolicy;
 use crate::load::{self, Input};
 use crate::render;
 use crate::spec::{API_VERSION, KIND};
-use crate::{passthrough, yaml};
+use crate::k8s::yaml;
 
 /// What the function writes and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +83,7 @@ fn run(
         return Err(Diagnostic::error(format!(
             "functionConfig must be a {KIND} ({API_VERSION}), found {kind:?}"
         ))
-        .at_field(crate::field::FieldPath::keys(&["functionConfig", "kind"]))
+        .at_field(crate::diag::field::FieldPath::keys(&["functionConfig", "kind"]))
         .into());
     }
     let display = annotation(config, "internal.config.kubernetes.io/path")

@@ -4,6 +4,10 @@
 //! strict (an unknown field is an error, as `kubectl apply` would reject it);
 //! `metadata` keeps whatever else it carries so nothing is silently dropped.
 
+pub mod manifest;
+pub mod names;
+pub mod yaml;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_saphyr::granit_parser::{Event, Parser};
 
-use crate::field::Seg;
+use crate::diag::field::Seg;
 
 /// A YAML syntax or shape error, with the position serde-saphyr reported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn locate_finds_keys_and_items() {
         let text = "---\n---\nkind: X\nspec:\n  flows:\n    a:\n      from: x\n      ports:\n      - 1\n      - 2\n  other: {k: v}\n---\nkind: Y\n";
-        let p = |s: &str| crate::field::FieldPath::parse(s).0;
+        let p = |s: &str| crate::diag::field::FieldPath::parse(s).0;
         assert_eq!(locate(text, 0, &p("spec.flows.a.from")), Some(7));
         assert_eq!(locate(text, 0, &p("spec.flows.a.ports[1]")), Some(10));
         assert_eq!(locate(text, 0, &p("spec.flows.a")), Some(6));

@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use crate::diag::{Diagnostic, Errors};
 use crate::engine::{Cluster, Policy, Workload};
-use crate::field::FieldPath;
+use crate::diag::field::FieldPath;
 use crate::k8s::{ContainerPort, Labels, NetworkPolicy, Protocol};
-use crate::yaml;
+use crate::k8s::yaml;
 
 /// The namespace of namespaced objects that name none.
 pub const DEFAULT_NAMESPACE: &str = "default";

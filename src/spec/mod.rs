@@ -2,6 +2,8 @@
 //! serde structs. Unknown fields are errors. Maps are sorted, so the order of
 //! keys in the file never changes the output.
 
+pub mod merge;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
 
-use crate::yaml;
+use crate::k8s::yaml;
 
 /// The source lines of each input item, dash included.
 #[derive(Debug, Clone, PartialEq, Eq)]
