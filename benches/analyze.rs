@@ -185,7 +185,7 @@ fn child(mode: &str) {
     drop(text);
     let manifests = from_docs(&docs).expect("generated manifests are valid");
     drop(docs);
-    let cluster = manifests.cluster();
+    let cluster = netpolgen::engine::Cluster::from_manifests(&manifests);
     drop(manifests);
     let loaded = start.elapsed().as_secs_f64();
     let t = Instant::now();
@@ -196,7 +196,8 @@ fn child(mode: &str) {
     match mode {
         "summary" => {
             let mut out = Vec::new();
-            report::write(Format::Summary, &analysis, &options, &mut out).expect("summary");
+            report::analyze::write(&analysis, Format::Summary, &options, &mut out)
+                .expect("summary");
             let s = analysis.summary();
             println!(
                 "cluster: {} workloads in {} namespaces, {} policies, {} classes; {} connections ({} allowed)",
@@ -211,7 +212,7 @@ fn child(mode: &str) {
         }
         "json-sink" => {
             let mut out = CountingSink(0);
-            report::write(Format::Json, &analysis, &options, &mut out).expect("json");
+            report::analyze::write(&analysis, Format::Json, &options, &mut out).expect("json");
             let secs = t.elapsed().as_secs_f64();
             println!(
                 "json to a sink (no I/O): {:.0} MB in {secs:.2} s ({:.0} MB/s); peak RSS {:.0} MiB",
@@ -226,7 +227,7 @@ fn child(mode: &str) {
             let path = dir.join("analyze.json");
             let file = std::fs::File::create(&path).expect("output file");
             let mut out = BufWriter::with_capacity(1 << 20, file);
-            report::write(Format::Json, &analysis, &options, &mut out).expect("json");
+            report::analyze::write(&analysis, Format::Json, &options, &mut out).expect("json");
             out.flush().expect("flush");
             drop(out);
             let secs = t.elapsed().as_secs_f64();

@@ -80,11 +80,11 @@ fn render_generated() {
     let root = dir.path().canonicalize().unwrap();
     let before = peak_rss_kib();
     let start = Instant::now();
-    let loaded =
-        netpolgen::load::load(netpolgen::load::read_input(&file, &root).unwrap(), &root).unwrap();
-    let templates = netpolgen::load::template_set(&loaded).unwrap();
-    let policies = netpolgen::render::render(&loaded, &templates).unwrap();
-    let yaml = netpolgen::render::to_yaml(&policies);
+    let disk = netpolgen::io::Disk::new(Some(&root), &root).unwrap();
+    let policies = netpolgen::pipeline::render_path(&disk, &file)
+        .unwrap()
+        .policies;
+    let yaml = netpolgen::report::policies::to_string(&policies, netpolgen::report::Format::Yaml);
     let elapsed = start.elapsed();
     println!(
         "generated intent ({SERVICES} services, {FLOWS} flows): {} policies, {:.1} MB YAML, {:.3} s, peak RSS {} MiB (before: {} MiB)",

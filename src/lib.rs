@@ -6,15 +6,16 @@
 //! of templates.
 
 pub mod analyze;
+#[doc(hidden)]
 pub mod cli;
 pub mod diag;
 pub mod diff;
 pub mod engine;
 pub mod gitops;
+pub mod io;
 pub mod k8s;
 pub mod krm;
 pub mod lint;
-pub mod load;
 pub mod model;
 pub mod pipeline;
 pub mod render;

@@ -1,6 +1,10 @@
-//! The `netpolgen` binary: parse arguments, run, exit with the outcome's code.
+//! The `netpolgen` binary: run with the process's arguments and stdout,
+//! then write stderr and exit with the outcome's status.
 
 fn main() {
-    let outcome = netpolgen::cli::run(std::env::args().collect());
-    std::process::exit(netpolgen::cli::emit(&outcome));
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let outcome = netpolgen::cli::run(std::env::args_os().collect(), &mut stdout);
+    drop(stdout);
+    eprint!("{}", outcome.stderr);
+    std::process::exit(outcome.status.code());
 }

@@ -1,69 +1,88 @@
-//! The render pipeline from files on disk: find the repository root, load
-//! a NetworkPolicySet (a file, or the one in a directory) with its base
-//! chain and templates, render and verify it. The one place every command
-//! that renders goes through.
+//! The one render pipeline, which every mode runs (render, the legacy
+//! exec plugin, the KRM function, the Helm post-renderer, Argo CD, diff and
+//! the analysis of an intent):
+//!
+//! ```text
+//! spec (base chain merged, typed) -> model (validated) -> render
+//!     (templates -> policies) -> verify (allows exactly the declared flows)
+//! ```
+//!
+//! Files are read only through a [`Files`], so the whole pipeline runs on
+//! the real disk (`crate::io::Disk`) or in memory alike.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::diag::{Diagnostic, Errors};
+use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::k8s::NetworkPolicy;
-use crate::load::{self, Loaded};
-use crate::render;
+use crate::model::{self, Model};
+use crate::render::{self, templates};
+use crate::spec::files::Files;
+use crate::spec::{self, Input, Loaded, detect};
+use crate::verify;
 
-/// The repository root: `--root`, or the nearest directory holding `.git`.
-pub fn resolve_root(root: Option<&Path>, start: &Path) -> Result<PathBuf, Errors> {
-    match root {
-        Some(r) => r
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("--root {}: {e}", r.display())).into()),
-        None => load::find_root(start).ok_or_else(|| {
-            Diagnostic::error(format!(
-                "no repository root (a directory holding .git) at or above {}; pass --root",
-                start.display()
-            ))
-            .into()
-        }),
-    }
-}
-
-/// Loads the NetworkPolicySet at `path` (a file, or a directory holding
-/// one) with its base chain; the root is `root` or found from the file.
-pub fn load_path(path: &Path, root: Option<&Path>) -> Result<Loaded, Errors> {
-    if !path.exists() {
-        return Err(Diagnostic::error("no such file or directory")
-            .in_file(path.display().to_string())
-            .into());
-    }
-    let file = if path.is_dir() {
-        load::config_file_in(path)?
-    } else {
-        path.to_path_buf()
-    };
-    let start = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let root = resolve_root(root, start)?;
-    load::load(load::read_input(&file, &root)?, &root)
-}
-
-/// One NetworkPolicySet, loaded and rendered.
+/// One NetworkPolicySet, loaded, modelled, rendered and verified.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub loaded: Loaded,
+    pub model: Model,
     pub policies: Vec<NetworkPolicy>,
 }
 
-/// Loads the NetworkPolicySet at `path` (a file, or a directory holding
-/// one) with its base chain, and renders and verifies it: what
-/// `netpolgen render PATH` does, as data.
-pub fn render_path(path: &Path, root: Option<&Path>) -> Result<Rendered, Errors> {
-    render_loaded(load_path(path, root)?)
+/// The NetworkPolicySet at `path`: a file, or the one in a directory.
+pub fn input_at(files: &dyn Files, path: &Path) -> Result<Input, Errors> {
+    let listed = files.list(path);
+    let file = match listed {
+        Ok(_) => detect::config_file_in(files, path)?,
+        Err(_) => path.to_path_buf(),
+    };
+    Input::read(files, &file)
 }
 
-/// Renders and verifies a loaded configuration.
-pub fn render_loaded(loaded: Loaded) -> Result<Rendered, Errors> {
-    let templates = load::template_set(&loaded)?;
-    let policies = render::render(&loaded, &templates)?;
-    Ok(Rendered { loaded, policies })
+/// Loads the NetworkPolicySet at `path` with its base chain.
+pub fn load_path(files: &dyn Files, path: &Path) -> Result<Loaded, Errors> {
+    spec::load(input_at(files, path)?, files)
+}
+
+/// What `netpolgen render PATH` does, as data.
+pub fn render_path(files: &dyn Files, path: &Path) -> Result<Rendered, Errors> {
+    render_loaded(files, load_path(files, path)?)
+}
+
+/// Renders a configuration given as text (a KRM functionConfig, the
+/// legacy plugin's config).
+pub fn render_input(files: &dyn Files, input: Input) -> Result<Rendered, Errors> {
+    render_loaded(files, spec::load(input, files)?)
+}
+
+/// Models, renders and verifies a loaded configuration.
+pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Errors> {
+    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
+    let templates = templates::load(&loaded.template_dirs, files)?;
+    let policies = render::render(&model, &templates)?;
+    check(&loaded, &model, &policies)?;
+    Ok(Rendered {
+        loaded,
+        model,
+        policies,
+    })
+}
+
+/// The verification stage: every finding becomes an error, placed on the
+/// `expect` entry it is about or on the file that declares the flows.
+fn check(loaded: &Loaded, model: &Model, policies: &[NetworkPolicy]) -> Result<(), Errors> {
+    let findings = verify::verify(model, policies);
+    Errors::check(
+        findings
+            .into_iter()
+            .map(|f| match f.expect() {
+                Some(i) => loaded
+                    .map
+                    .error(FieldPath::keys(&["spec", "expect"]).index(i), f.to_string()),
+                None => {
+                    let (file, _) = loaded.map.locate(&FieldPath::keys(&["spec", "flows"]));
+                    Diagnostic::error(format!("verification failed: {f}")).in_file(file)
+                }
+            })
+            .collect(),
+    )
 }

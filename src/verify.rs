@@ -16,9 +16,9 @@ use std::net::IpAddr;
 use crate::engine::{
     Access, Cluster, Endpoint, Engine, Policy, PortSet, Workload, selector_matches,
 };
-use crate::k8s::{ContainerPort, LabelSelector, Labels, NetworkPolicy, PolicyType};
-use crate::model::{Model, NAMESPACE_NAME_LABEL, Target};
-use crate::model::ports::PortSpec;
+use crate::k8s::{LabelSelector, Labels, NetworkPolicy, PolicyType};
+use crate::model::PortRef;
+use crate::model::{Model, Target, cluster};
 
 /// The foreign namespace that holds copies of every service.
 const ELSEWHERE: &str = "netpolgen-elsewhere";
@@ -28,10 +28,80 @@ const MAX_LINES: usize = 40;
 /// A flow that should exist and does not, or exists and should not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// `from -> to:ports`, then the policies responsible.
-    pub message: String,
-    /// Index into `spec.expect`, for findings about an expectation.
-    pub expect: Option<usize>,
+    pub kind: Kind,
+    /// The source, as a person reads it (`api-gateway`, `an unlabelled pod in x`).
+    pub from: String,
+    pub to: String,
+    /// The ports concerned.
+    pub ports: PortSet,
+    /// The policies responsible: those admitting an extra flow, or those
+    /// isolating a missing one.
+    pub policies: Vec<String>,
+}
+
+/// What a [`Finding`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// Allowed but not declared.
+    Extra,
+    /// Declared but denied.
+    Missing,
+    /// `spec.expect[index]` wants `allowed`, and the render disagrees.
+    Expect { index: usize, allowed: bool },
+    /// The report stops here; this many more differences exist.
+    More(usize),
+}
+
+impl Finding {
+    /// The `spec.expect` entry this finding is about.
+    pub fn expect(&self) -> Option<usize> {
+        match self.kind {
+            Kind::Expect { index, .. } => Some(index),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = self.policies.join(", ");
+        let (from, to, ports) = (&self.from, &self.to, &self.ports);
+        match self.kind {
+            Kind::Extra if by.is_empty() => write!(
+                f,
+                "over-permissive: {from} -> {to}:{ports} is allowed but not declared (no policy isolates it)"
+            ),
+            Kind::Extra => write!(
+                f,
+                "over-permissive: {from} -> {to}:{ports} is allowed but not declared (admitted by {by})"
+            ),
+            Kind::Missing if by.is_empty() => {
+                write!(f, "missing: {from} -> {to}:{ports} is declared but denied")
+            }
+            Kind::Missing => write!(
+                f,
+                "missing: {from} -> {to}:{ports} is declared but denied (isolated by {by}; no rule admits it)"
+            ),
+            Kind::Expect { allowed, .. } => {
+                let (want, got) = if allowed {
+                    ("allowed", "denied")
+                } else {
+                    ("denied", "allowed")
+                };
+                write!(
+                    f,
+                    "expected {from} -> {to}:{ports} to be {want}, but it is {got}"
+                )?;
+                match (allowed, by.is_empty()) {
+                    (_, true) if !allowed => f.write_str(" (no policy isolates it)"),
+                    (_, true) => Ok(()),
+                    (false, false) => write!(f, " (admitted by {by})"),
+                    (true, false) => write!(f, " (isolated by {by}; no rule admits it)"),
+                }
+            }
+            Kind::More(n) => write!(f, "... and {n} more differences"),
+        }
+    }
 }
 
 /// Either end of a synthetic connection.
@@ -62,28 +132,12 @@ impl Synthetic {
         };
         let mut services = BTreeMap::new();
         for s in model.services.values() {
-            let ports = s
-                .ports
-                .iter()
-                .map(|(n, p)| ContainerPort {
-                    name: Some(n.clone()),
-                    port: p.port,
-                    protocol: p.protocol,
-                })
-                .collect::<Vec<_>>();
-            let w = Workload {
-                namespace: ns.clone(),
-                name: s.name.clone(),
-                labels: s.labels.clone(),
-                ports: ports.clone(),
-            };
-            services.insert(s.name.clone(), push(w, s.name.clone(), &mut workloads));
+            let w = cluster::service(model, s);
             let copy = Workload {
                 namespace: ELSEWHERE.into(),
-                name: s.name.clone(),
-                labels: s.labels.clone(),
-                ports,
+                ..w.clone()
             };
+            services.insert(s.name.clone(), push(w, s.name.clone(), &mut workloads));
             push(
                 copy,
                 format!("a pod like {} in namespace {ELSEWHERE}", s.name),
@@ -124,11 +178,7 @@ impl Synthetic {
                 }
                 continue;
             }
-            let ns_labels = p.namespace_selector.clone().unwrap_or_default();
-            let peer_ns = ns_labels
-                .get(NAMESPACE_NAME_LABEL)
-                .cloned()
-                .unwrap_or_else(|| format!("netpolgen-peer-{}", p.name));
+            let (peer_ns, ns_labels) = cluster::peer_namespace(p);
             let entry = namespaces.entry(peer_ns.clone()).or_default();
             entry.extend(ns_labels);
             let labels = p.selector.clone().unwrap_or_default();
@@ -233,14 +283,14 @@ impl Synthetic {
     }
 
     /// The ports a port spec means at one destination.
-    fn ports_at(&self, spec: &PortSpec, dst: Ep) -> PortSet {
+    fn ports_at(&self, spec: &PortRef, dst: Ep) -> PortSet {
         match spec {
-            PortSpec::Number {
+            PortRef::Number {
                 port,
                 end,
                 protocol,
             } => PortSet::range(*protocol, *port, end.unwrap_or(*port)),
-            PortSpec::Named(name) => match dst {
+            PortRef::Named(name) => match dst {
                 Ep::W(i) => {
                     let mut set = PortSet::empty();
                     for p in &self.cluster.workloads[i].ports {
@@ -322,26 +372,17 @@ pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
         let extra = got.difference(exp);
         let missing = exp.difference(got);
         let (s, d) = key;
-        if !extra.is_empty() {
-            let by = deciding(&engine, &syn, s, d, &extra, true);
+        for (kind, ports, admitted) in [(Kind::Extra, extra, true), (Kind::Missing, missing, false)]
+        {
+            if ports.is_empty() {
+                continue;
+            }
             findings.push(Finding {
-                message: format!(
-                    "over-permissive: {} -> {}:{extra} is allowed but not declared{by}",
-                    syn.name(s),
-                    syn.name(d)
-                ),
-                expect: None,
-            });
-        }
-        if !missing.is_empty() {
-            let by = deciding(&engine, &syn, s, d, &missing, false);
-            findings.push(Finding {
-                message: format!(
-                    "missing: {} -> {}:{missing} is declared but denied{by}",
-                    syn.name(s),
-                    syn.name(d)
-                ),
-                expect: None,
+                kind,
+                from: syn.name(s).to_string(),
+                to: syn.name(d).to_string(),
+                policies: deciding(&engine, &syn, s, d, &ports, admitted),
+                ports,
             });
         }
     }
@@ -349,8 +390,11 @@ pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
         let more = findings.len() - MAX_LINES;
         findings.truncate(MAX_LINES);
         findings.push(Finding {
-            message: format!("... and {more} more differences"),
-            expect: None,
+            kind: Kind::More(more),
+            from: String::new(),
+            to: String::new(),
+            ports: PortSet::empty(),
+            policies: Vec::new(),
         });
     }
 
@@ -365,26 +409,16 @@ pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
             for &s in from {
                 let v = engine.verdict(&syn.endpoint(s), &syn.endpoint(d), port, protocol);
                 if v.allowed != e.allowed {
-                    let by = deciding(
-                        &engine,
-                        &syn,
-                        s,
-                        d,
-                        &PortSet::single(protocol, port),
-                        v.allowed,
-                    );
-                    let (want, got) = if e.allowed {
-                        ("allowed", "denied")
-                    } else {
-                        ("denied", "allowed")
-                    };
+                    let ports = PortSet::single(protocol, port);
                     findings.push(Finding {
-                        message: format!(
-                            "expected {} -> {}:{port}/{protocol} to be {want}, but it is {got}{by}",
-                            syn.name(s),
-                            syn.name(d)
-                        ),
-                        expect: Some(e.index),
+                        kind: Kind::Expect {
+                            index: e.index,
+                            allowed: e.allowed,
+                        },
+                        from: syn.name(s).to_string(),
+                        to: syn.name(d).to_string(),
+                        policies: deciding(&engine, &syn, s, d, &ports, v.allowed),
+                        ports,
                     });
                 }
             }
@@ -459,9 +493,9 @@ fn deciding(
     d: Ep,
     ports: &PortSet,
     admitted: bool,
-) -> String {
+) -> Vec<String> {
     let Some((protocol, port, _)) = ports.iter().next() else {
-        return String::new();
+        return Vec::new();
     };
     let v = engine.verdict(&syn.endpoint(s), &syn.endpoint(d), port, protocol);
     let mut names: Vec<String> = if admitted {
@@ -483,10 +517,5 @@ fn deciding(
     };
     names.sort();
     names.dedup();
-    match (admitted, names.is_empty()) {
-        (_, true) if admitted => " (no policy isolates it)".into(),
-        (_, true) => String::new(),
-        (true, false) => format!(" (admitted by {})", names.join(", ")),
-        (false, false) => format!(" (isolated by {}; no rule admits it)", names.join(", ")),
-    }
+    names
 }

@@ -13,10 +13,10 @@ use std::path::PathBuf;
 
 use common::*;
 use netpolgen::analyze::{Analysis, pairwise};
-use netpolgen::cli::analyze::analyze_docs;
 use netpolgen::engine::{Cluster, Endpoint, Policy, Workload};
+use netpolgen::io::manifests::read_paths;
 use netpolgen::k8s::*;
-use netpolgen::k8s::manifest::read_paths;
+use netpolgen::report::analyze::docs as analyze_docs;
 use netpolgen::report::{Format, Options};
 use proptest::prelude::*;
 

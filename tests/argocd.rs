@@ -35,7 +35,9 @@ fn strings(v: &Value, what: &str) -> Vec<String> {
 
 fn plugin() -> Plugin {
     let text = std::fs::read_to_string(repo().join("plugin.yaml")).unwrap();
-    let doc = netpolgen::k8s::yaml::parse_documents(&text).unwrap().remove(0);
+    let doc = netpolgen::k8s::yaml::parse_documents(&text)
+        .unwrap()
+        .remove(0);
     assert_eq!(doc["apiVersion"], "argoproj.io/v1alpha1");
     assert_eq!(doc["kind"], "ConfigManagementPlugin");
     assert_eq!(doc["metadata"]["name"], "netpolgen");

@@ -221,7 +221,8 @@ fn render_errors_leave_stdout_empty() {
         .current_dir(repo())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // A file that cannot be read is an I/O failure.
+    assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does/not/exist.yaml"));
 }

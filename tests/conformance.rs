@@ -13,8 +13,8 @@ use netpolgen::analyze::Analysis;
 use netpolgen::analyze::addresses::parse_net;
 use netpolgen::analyze::explain::{Party, Question, answer};
 use netpolgen::engine::{Cluster, Engine, Policy, Workload};
-use netpolgen::k8s::{ContainerPort, Labels, Protocol};
 use netpolgen::k8s::manifest::{DEFAULT_NAMESPACE, from_docs, parse_text};
+use netpolgen::k8s::{ContainerPort, Labels, Protocol};
 
 const PODS: [&str; 9] = ["xa", "xb", "xc", "ya", "yb", "yc", "za", "zb", "zc"];
 
@@ -238,7 +238,7 @@ items:
 fn recipe(name: &str, policy: &str, expectations: &[&str]) {
     let text = format!("{RECIPE_CLUSTER}---\n{policy}");
     let m = from_docs(&parse_text(&text, name).unwrap()).unwrap();
-    let cluster = m.cluster();
+    let cluster = netpolgen::engine::Cluster::from_manifests(&m);
     let analysis = Analysis::new(&cluster);
     let mut got = BTreeMap::new();
     for c in analysis.connections() {

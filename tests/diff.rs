@@ -583,10 +583,10 @@ fn exit_codes_follow_diff() {
         "error: overlays/nope: no such file or directory\n"
     );
     assert_eq!(stdout(&missing), "");
-    // An intent that does not render is trouble, reported with its file.
+    // An intent that does not render is invalid input, reported with its file.
     let bad = repo().join("tests/testdata/bad/dangling-flow-to");
     let out = run(&root, &["overlays/prod", bad.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("netpolset.yaml"), "{}", stderr(&out));
 }
 

@@ -132,13 +132,10 @@ fn all_entry_points_give_identical_policies() {
 #[test]
 fn library_and_binary_agree() {
     let root = repo();
-    let file = root.join("overlays/test/netpolset.yaml");
-    let loaded =
-        netpolgen::load::load(netpolgen::load::read_input(&file, &root).unwrap(), &root).unwrap();
-    let templates = netpolgen::load::template_set(&loaded).unwrap();
-    let policies = netpolgen::render::render(&loaded, &templates).unwrap();
+    let disk = netpolgen::io::Disk::new(Some(&root), &root).unwrap();
+    let rendered = netpolgen::pipeline::render_path(&disk, &root.join("overlays/test")).unwrap();
     assert_eq!(
-        netpolgen::render::to_yaml(&policies),
+        netpolgen::report::policies::to_string(&rendered.policies, netpolgen::report::Format::Yaml),
         render_overlay("test")
     );
 }

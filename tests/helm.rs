@@ -307,7 +307,7 @@ fn bad_config_fails_before_reading_and_prints_nothing() {
     );
 
     let out = helm3("tests/testdata/gitops/helm/missing.yaml", "");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("missing.yaml: no such file or directory")
     );

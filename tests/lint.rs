@@ -110,8 +110,9 @@ fn exit_codes() {
     let (_, stderr, code) = run(&["lint", "no/such/file.yaml"], None);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no/such/file.yaml"), "{stderr}");
+    // Input that is not YAML is invalid input.
     let (_, stderr, code) = run(&["lint", bad_yaml.to_str().unwrap()], None);
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("bad.yaml") && stderr.contains("invalid YAML"),
         "{stderr}"

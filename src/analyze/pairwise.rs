@@ -78,7 +78,7 @@ mod tests {
     fn default_deny_with_one_allow() {
         let text = "kind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\nspec: {containers: [{name: c, ports: [{containerPort: 80}]}]}\n---\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\nspec: {containers: [{name: c, ports: [{containerPort: 80}, {containerPort: 81}]}]}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a-to-b, namespace: x}\nspec: {podSelector: {matchLabels: {app: b}}, ingress: [{from: [{podSelector: {matchLabels: {app: a}}}], ports: [{port: 80}]}]}\n";
         let m = from_docs(&parse_text(text, "t.yaml").unwrap()).unwrap();
-        let cluster = m.cluster();
+        let cluster = Cluster::from_manifests(&m);
         let engine = Engine::new(&cluster);
         let rows: Vec<String> = connections(&cluster, &engine)
             .iter()

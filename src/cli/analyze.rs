@@ -1,68 +1,50 @@
-//! `netpolgen analyze`: the connectivity of any manifests.
-//!
-//! Reading and writing happen here; [`analyze_docs`] is the pure twin
-//! (documents in, report bytes out) the tests use.
+//! `netpolgen analyze`: the connectivity of any manifests, streamed to
+//! stdout in the chosen format.
 
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::formats;
+use super::{Ctx, Outcome, written};
 use crate::analyze::Analysis;
 use crate::diag::Errors;
-use crate::engine::validate;
-use crate::k8s::manifest::{Doc, Manifests, from_docs, read_paths};
+use crate::engine::{Cluster, validate};
+use crate::io;
+use crate::k8s::manifest::{Manifests, from_docs, parse_text};
 use crate::report::{self, Format, Options};
-
-use super::{EXIT_USAGE, Outcome};
-
-/// Output formats, as spelled on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    /// The analyzer contract: workloads, connections, plus external traffic.
-    Json,
-    /// Connections grouped by destination, allowed first.
-    Table,
-    /// Graphviz graph of the allowed flows.
-    Dot,
-    /// Mermaid flowchart of the allowed flows.
-    Mermaid,
-    /// Markdown for a pull-request comment.
-    Md,
-    /// Counts, isolation and unselected workloads/policies only.
-    Summary,
-}
-
-impl From<OutputFormat> for Format {
-    fn from(f: OutputFormat) -> Format {
-        match f {
-            OutputFormat::Json => Format::Json,
-            OutputFormat::Table => Format::Table,
-            OutputFormat::Dot => Format::Dot,
-            OutputFormat::Mermaid => Format::Mermaid,
-            OutputFormat::Md => Format::Md,
-            OutputFormat::Summary => Format::Summary,
-        }
-    }
-}
 
 /// `netpolgen analyze`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 analyzed; 1 invalid manifests; 2 usage or I/O errors.")]
 pub struct AnalyzeArgs {
     /// Manifest files or directories (walked for *.yaml, *.yml); `-` for
     /// stdin, the default.
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[arg(long, short, default_value = "table", value_parser = formats::parser(&report::analyze::FORMATS))]
+    pub output: Format,
     /// Leave denied connections out (json, table, md).
     #[arg(long)]
     pub allowed_only: bool,
 }
 
-/// Reads the paths (stdin when none) and extracts what analysis needs.
-pub fn load(paths: &[PathBuf]) -> Result<Manifests, Errors> {
+/// Reads and parses the manifests at `paths` (stdin when none). A file
+/// that cannot be read is an I/O failure; one that is not valid input is
+/// invalid input.
+pub fn load(paths: &[PathBuf], ctx: &Ctx<'_>) -> Result<Manifests, Outcome> {
     let stdin = [PathBuf::from("-")];
     let paths = if paths.is_empty() { &stdin[..] } else { paths };
-    from_docs(&read_paths(paths)?)
+    let sources = io::manifests::read_sources(paths).map_err(|e| Outcome::io_failed(ctx, &e))?;
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for s in &sources {
+        match parse_text(&s.text, &s.file) {
+            Ok(d) => docs.extend(d),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    Errors::check(errors)
+        .and_then(|()| from_docs(&docs))
+        .map_err(|e| Outcome::failed(ctx, &e))
 }
 
 /// Warnings for the parts of policies the API server would reject: the
@@ -82,41 +64,22 @@ pub fn spec_warnings(m: &Manifests) -> String {
     out
 }
 
-/// The pure twin of [`run`]: documents in, report bytes out.
-pub fn analyze_docs(docs: &[Doc], format: Format, options: &Options) -> Result<Vec<u8>, Errors> {
-    let m = from_docs(docs)?;
-    let cluster = m.cluster();
-    let analysis = Analysis::new(&cluster);
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = report::write(format, &analysis, options, &mut out);
-    Ok(out)
-}
-
-/// Runs `analyze`, streaming the report to stdout.
-pub fn run(args: &AnalyzeArgs) -> Outcome {
-    let m = match load(&args.paths) {
+/// Runs `analyze`.
+pub fn run(args: &AnalyzeArgs, _root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let m = match load(&args.paths, ctx) {
         Ok(m) => m,
-        Err(e) => return Outcome::failed(&e),
+        Err(o) => return o,
     };
-    let cluster = m.cluster();
+    let cluster = Cluster::from_manifests(&m);
     let analysis = Analysis::new(&cluster);
     let options = Options {
         allowed_only: args.allowed_only,
+        color: ctx.color_stdout,
     };
-    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let written =
-        report::write(args.output.into(), &analysis, &options, &mut out).and_then(|()| out.flush());
-    let mut outcome = Outcome::ok(String::new());
-    outcome.stderr = spec_warnings(&m);
-    match written {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            outcome
-                .stderr
-                .push_str(&format!("error: writing stdout: {e}\n"));
-            outcome.code = EXIT_USAGE;
-        }
-        _ => {}
+    let result = report::analyze::write(&analysis, args.output, &options, ctx.stdout)
+        .and_then(|()| ctx.stdout.flush());
+    match written(result) {
+        Ok(()) => Outcome::ok().with_stderr(spec_warnings(&m)),
+        Err(o) => o,
     }
-    outcome
 }

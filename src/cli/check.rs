@@ -1,19 +1,23 @@
-//! `netpolgen check`: may A reach B on port P, and which policies decide it.
-//! Exit 0 allowed, 1 denied, 2 error.
+//! `netpolgen check`: may A reach B on port P, and which policies decide
+//! it. Exit 0 allowed, 1 denied (or invalid input), 2 usage and I/O errors.
 
-use std::path::PathBuf;
-
-use crate::analyze::explain::{Question, answer, resolve_party, resolve_port};
-use crate::engine::Engine;
-use crate::k8s::Protocol;
-use crate::k8s::manifest::Manifests;
-use crate::report::check::write_check;
+use std::path::{Path, PathBuf};
 
 use super::analyze::{load, spec_warnings};
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Outcome};
+use super::formats;
+use super::{Ctx, Outcome};
+use crate::analyze::explain::{Question, answer, resolve_party, resolve_port};
+use crate::diag::Status;
+use crate::engine::{Cluster, Engine};
+use crate::k8s::Protocol;
+use crate::k8s::manifest::Manifests;
+use crate::report::{self, Format, Options};
 
 /// `netpolgen check`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 allowed; 1 denied, or invalid manifests; 2 usage or I/O errors."
+)]
 pub struct CheckArgs {
     /// Manifest files or directories (walked for *.yaml, *.yml); `-` for stdin.
     #[arg(required = true)]
@@ -30,18 +34,13 @@ pub struct CheckArgs {
     /// TCP, UDP or SCTP (default TCP; for a port name, the named port's own).
     #[arg(long)]
     pub protocol: Option<String>,
+    /// Output format.
+    #[arg(long, short, default_value = "text", value_parser = formats::parser(&report::check::FORMATS))]
+    pub output: Format,
 }
 
-fn error(message: impl std::fmt::Display) -> Outcome {
-    Outcome {
-        stdout: String::new(),
-        stderr: format!("error: {message}\n"),
-        code: EXIT_USAGE,
-    }
-}
-
-/// The pure twin of [`run`]: the explanation text and whether it is allowed.
-pub fn check_manifests(m: &Manifests, args: &CheckArgs) -> Result<(String, bool), String> {
+/// The pure twin of [`run`]: the explanation and whether it is allowed.
+pub fn check_manifests(m: &Manifests, args: &CheckArgs) -> Result<(Vec<u8>, bool), String> {
     let protocol = match args.protocol.as_deref() {
         None => None,
         Some(p) => Some(
@@ -49,7 +48,7 @@ pub fn check_manifests(m: &Manifests, args: &CheckArgs) -> Result<(String, bool)
                 .ok_or_else(|| format!("--protocol {p:?}: expected TCP, UDP or SCTP"))?,
         ),
     };
-    let cluster = m.cluster();
+    let cluster = Cluster::from_manifests(m);
     let kinds: Vec<String> = m.workload_origins.iter().map(|o| o.kind.clone()).collect();
     let from = resolve_party(&cluster, &kinds, &args.from).map_err(|e| format!("--from {e}"))?;
     let to = resolve_party(&cluster, &kinds, &args.to).map_err(|e| format!("--to {e}"))?;
@@ -64,28 +63,24 @@ pub fn check_manifests(m: &Manifests, args: &CheckArgs) -> Result<(String, bool)
     let a = answer(&engine, &q)?;
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    let _ = write_check(&cluster, &a, &mut out);
-    Ok((String::from_utf8_lossy(&out).into_owned(), a.allowed))
+    let _ = report::check::write(&cluster, &a, args.output, &Options::default(), &mut out);
+    Ok((out, a.allowed))
 }
 
 /// Runs `check`.
-pub fn run(args: &CheckArgs) -> Outcome {
-    let m = match load(&args.paths) {
+pub fn run(args: &CheckArgs, _root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let m = match load(&args.paths, ctx) {
         Ok(m) => m,
-        Err(e) => {
-            return Outcome {
-                stdout: String::new(),
-                stderr: format!("{e}\n"),
-                code: EXIT_USAGE,
-            };
-        }
+        Err(o) => return o,
     };
     match check_manifests(&m, args) {
-        Ok((text, allowed)) => Outcome {
-            stdout: text,
-            stderr: spec_warnings(&m),
-            code: if allowed { EXIT_OK } else { EXIT_FINDINGS },
+        Ok((text, allowed)) => match ctx.emit(&text) {
+            Ok(()) => Outcome {
+                stderr: spec_warnings(&m),
+                status: Status::findings_if(!allowed),
+            },
+            Err(o) => o,
         },
-        Err(e) => error(e),
+        Err(e) => Outcome::usage(e),
     }
 }

@@ -3,20 +3,20 @@
 //!
 //! Exit codes follow diff(1): 0 no difference, 1 differences, 2 trouble.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Outcome};
-use crate::diag::Errors;
-use crate::diff::git::Revision;
-use crate::diff::report::{self, Format};
-use crate::diff::source::Reader;
+use super::formats;
+use super::{Ctx, Outcome};
+use crate::diag::{Errors, Status};
 use crate::diff::{self, Side, all};
+use crate::io::sides::Reader;
+use crate::io::{self, git::Revision};
+use crate::report::{self, Format, Options};
 
 /// `netpolgen diff`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Exit status: 0 no difference, 1 differences, 2 trouble.\n\n\
+    after_help = "Exit status: 0 no difference; 1 differences, or invalid input; 2 usage or I/O errors.\n\n\
     Examples:\n  netpolgen diff overlays/staging overlays/prod\n  \
     netpolgen diff --git origin/main overlays/ --output md\n  \
     netpolgen diff --all overlays/"
@@ -24,10 +24,11 @@ use crate::diff::{self, Side, all};
 pub struct DiffArgs {
     /// The two sides, A then B: each a NetworkPolicySet file or overlay
     /// directory, a directory of overlays, a kustomize directory (with
-    /// --kustomize), or a file or directory of rendered manifests. With
-    /// --git, one path: the working tree's, compared against REV's.
+    /// --kustomize), a file or directory of rendered manifests, or - for a
+    /// stream on stdin. With --git, one path: the working tree's, compared
+    /// against REV's.
     #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub paths: Vec<std::path::PathBuf>,
     /// Compare PATH at this git revision (A) with the working tree (B).
     #[arg(long, value_name = "REV")]
     pub git: Option<String>,
@@ -37,13 +38,10 @@ pub struct DiffArgs {
     pub kustomize: bool,
     /// Compare every pair of environments (subdirectories) of DIR.
     #[arg(long, value_name = "DIR", conflicts_with = "git")]
-    pub all: Option<PathBuf>,
+    pub all: Option<std::path::PathBuf>,
     /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
-    /// Colour text output: auto colours on a terminal unless NO_COLOR is set.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[arg(long, short, default_value = "text", value_parser = formats::parser(&report::diff::FORMATS))]
+    pub output: Format,
     /// Replace each side's namespace, name suffix and environment with
     /// placeholders. Default: on when both sides are NetworkPolicySets of
     /// different environments.
@@ -54,69 +52,49 @@ pub struct DiffArgs {
     pub no_normalize: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-    Md,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
 enum Failure {
     Usage(String),
-    Input(Errors),
+    Side(io::Failure),
 }
 
+/// Extracting a revision: the revision or the repository is not usable.
 impl From<Errors> for Failure {
     fn from(e: Errors) -> Failure {
-        Failure::Input(e)
+        Failure::Side(io::Failure::Io(e))
+    }
+}
+
+impl From<io::Failure> for Failure {
+    fn from(f: io::Failure) -> Failure {
+        Failure::Side(f)
     }
 }
 
 /// Runs `netpolgen diff`.
-pub fn run(args: &DiffArgs, root: Option<&Path>) -> Outcome {
-    let format = match args.output {
-        OutputFormat::Text => Format::Text,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Md => Format::Markdown,
+pub fn run(args: &DiffArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let options = Options {
+        color: ctx.color_stdout && args.output == Format::Text,
+        ..Options::default()
     };
-    let color = format == Format::Text
-        && match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-            }
-        };
     let result = match &args.all {
-        Some(dir) => run_all(args, dir, root, format, color),
-        None => run_pair(args, root, format, color),
+        Some(dir) => run_all(args, dir, root, &options),
+        None => run_pair(args, root, &options),
     };
     match result {
-        Ok(outcome) => outcome,
-        Err(Failure::Usage(message)) => Outcome::usage(message),
-        Err(Failure::Input(errors)) => Outcome {
-            stdout: String::new(),
-            stderr: format!("{errors}\n"),
-            code: EXIT_USAGE,
+        Ok((bytes, outcome)) => match ctx.emit(&bytes) {
+            Ok(()) => outcome,
+            Err(o) => o,
         },
+        Err(Failure::Usage(message)) => Outcome::usage(message),
+        Err(Failure::Side(f)) => Outcome::failure(ctx, &f),
     }
 }
 
 fn run_pair(
     args: &DiffArgs,
     root: Option<&Path>,
-    format: Format,
-    color: bool,
-) -> Result<Outcome, Failure> {
+    options: &Options,
+) -> Result<(Vec<u8>, Outcome), Failure> {
     let (a, b) = match (&args.git, args.paths.as_slice()) {
         (Some(rev), [path]) => {
             let revision = Revision::extract(rev, path, root)?;
@@ -154,28 +132,25 @@ fn run_pair(
     };
     let normalize = normalize(args, &[&a, &b])?;
     let d = diff::compare(&a, &b, normalize);
-    let stdout = report::diff(&d, format, color);
+    let mut stdout = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = report::diff::write(&d, args.output, options, &mut stdout);
     // Text prints nothing when nothing differs; say what was not covered.
-    let stderr = if format == Format::Text && d.is_empty() {
+    let stderr = if args.output == Format::Text && d.is_empty() {
         d.notes.iter().map(|n| format!("note: {n}\n")).collect()
     } else {
         String::new()
     };
-    let code = if d.is_empty() { EXIT_OK } else { EXIT_FINDINGS };
-    Ok(Outcome {
-        stdout,
-        stderr,
-        code,
-    })
+    let status = Status::findings_if(!d.is_empty());
+    Ok((stdout, Outcome { stderr, status }))
 }
 
 fn run_all(
     args: &DiffArgs,
     dir: &Path,
     root: Option<&Path>,
-    format: Format,
-    color: bool,
-) -> Result<Outcome, Failure> {
+    options: &Options,
+) -> Result<(Vec<u8>, Outcome), Failure> {
     if !args.paths.is_empty() {
         return Err(Failure::Usage(
             "diff --all DIR takes no other paths".to_string(),
@@ -185,12 +160,17 @@ fn run_all(
     let sides: Vec<&Side> = envs.iter().map(|(_, s)| s).collect();
     let normalize = normalize(args, &sides)?;
     let t = all::table(&envs, normalize);
-    let code = if t.is_empty() { EXIT_OK } else { EXIT_FINDINGS };
-    Ok(Outcome {
-        stdout: report::table(&t, format, color),
-        stderr: String::new(),
-        code,
-    })
+    let mut stdout = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = report::diff::write_table(&t, args.output, options, &mut stdout);
+    let status = Status::findings_if(!t.is_empty());
+    Ok((
+        stdout,
+        Outcome {
+            stderr: String::new(),
+            status,
+        },
+    ))
 }
 
 /// `--normalize`, `--no-normalize`, or on when every side is one

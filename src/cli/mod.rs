@@ -1,61 +1,80 @@
-//! The command line: argument parsing and the I/O shell around the library.
+//! The command line: arguments in, an [`Outcome`] out; the shell around
+//! the library.
 //!
-//! Modes: a ResourceList on stdin with no arguments (KRM function); a config
-//! file as the only argument (legacy kustomize exec plugin); subcommands,
-//! one file each. Every command returns an [`Outcome`]; only [`emit`]
-//! writes to the terminal.
+//! Modes: a ResourceList on stdin with no arguments (KRM function; with
+//! `--lint`, the validator); an existing config file as the only argument
+//! (legacy kustomize exec plugin); subcommands, one file each. Exit codes
+//! are `crate::diag::Status`, everywhere.
 
-pub mod analyze;
-pub mod check;
-pub mod diff;
-pub mod lint;
-pub mod post_render;
-pub mod render;
+mod analyze;
+mod argocd;
+mod check;
+mod completion;
+mod diff;
+mod formats;
+mod lint;
+mod plugin;
+mod post_render;
+mod render;
 
-use std::io::Write;
+use std::ffi::OsString;
+use std::io::{self, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::diag::Errors;
+use crate::diag::{Errors, Status};
+use crate::report::diagnostics;
 
-/// Exit codes, defined once: success (or "allowed", "no difference").
-pub const EXIT_OK: i32 = 0;
-/// Findings: invalid input, a denied check, a difference, lint errors.
-pub const EXIT_FINDINGS: i32 = 1;
-/// Usage errors and failures to run at all.
-pub const EXIT_USAGE: i32 = 2;
+/// `0.1.0 (commit)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("NETPOLGEN_COMMIT"),
+    ")"
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "netpolgen",
-    version,
+    version = VERSION,
     about = "Kubernetes NetworkPolicies from a declared intent, verified to allow exactly the declared flows",
     long_about = "Kubernetes NetworkPolicies from a declared intent, verified to allow exactly the declared flows.\n\n\
-        With no arguments and a ResourceList on stdin, runs as a KRM function (kpt, kustomize --enable-exec).\n\
-        With a config file as its only argument, runs as a legacy kustomize exec plugin.",
-    args_conflicts_with_subcommands = true
+        With no arguments and a ResourceList on stdin, runs as a KRM function (kpt, kustomize --enable-exec);\n\
+        with --lint, as a KRM validator. With a config file as its only argument, runs as a legacy kustomize\n\
+        exec plugin.\n\n\
+        Exit status: 0 success (no difference, allowed, no findings); 1 a difference, a denial, findings or\n\
+        invalid input; 2 usage errors and I/O failures.",
+    allow_external_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Legacy kustomize exec plugin mode: the NetworkPolicySet file kustomize passes.
-    config: Option<PathBuf>,
     /// KRM mode: validate the items (lint) instead of rendering; changes nothing.
     #[arg(long)]
     lint: bool,
     /// Repository root that `base` and `templates` paths may not leave
     /// (default: the nearest directory holding .git).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", env = "NETPOLGEN_ROOT")]
     root: Option<PathBuf>,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Render a NetworkPolicySet file (or the one in a directory) to stdout.
+    /// Render NetworkPolicySets (files, directories holding one, or - for stdin).
     Render(render::RenderArgs),
     /// Link this binary where kustomize looks for the NetworkPolicySet exec plugin.
-    InstallPlugin(render::InstallArgs),
+    InstallPlugin(plugin::InstallArgs),
     /// Who can reach whom: the connectivity of any manifests.
     Analyze(analyze::AnalyzeArgs),
     /// Can A reach B on port P, and which policies decide it.
@@ -66,91 +85,172 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Helm post-renderer: chart manifests in, the same plus NetworkPolicies out.
     PostRender(post_render::PostRenderArgs),
+    /// The Argo CD Config Management Plugin (discover and generate).
+    #[command(subcommand)]
+    Argocd(argocd::ArgocdCommand),
+    /// Shell completions for bash, zsh or fish, on stdout.
+    Completion(completion::CompletionArgs),
+    #[command(external_subcommand)]
+    External(Vec<OsString>),
 }
 
-/// What a run writes and how it exits.
+/// What a run leaves for the caller to write, and how it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    pub stdout: String,
     pub stderr: String,
-    pub code: i32,
+    pub status: Status,
 }
 
 impl Outcome {
-    /// Success with this output.
-    pub fn ok(stdout: String) -> Outcome {
+    pub fn ok() -> Outcome {
         Outcome {
-            stdout,
             stderr: String::new(),
-            code: EXIT_OK,
+            status: Status::Ok,
         }
     }
 
-    /// Failure: the errors on stderr, nothing on stdout.
-    pub fn failed(errors: &Errors) -> Outcome {
+    /// Invalid input: the errors on stderr, nothing on stdout.
+    pub fn failed(ctx: &Ctx<'_>, errors: &Errors) -> Outcome {
         Outcome {
-            stdout: String::new(),
-            stderr: errors.report(),
-            code: EXIT_FINDINGS,
+            stderr: diagnostics::to_string(errors, ctx.color_stderr),
+            status: Status::Findings,
         }
     }
 
-    /// A usage problem: the message on stderr, exit 2.
+    /// A usage problem or an I/O failure: the message on stderr.
     pub fn usage(message: impl std::fmt::Display) -> Outcome {
         Outcome {
-            stdout: String::new(),
             stderr: format!("error: {message}\n"),
-            code: EXIT_USAGE,
+            status: Status::Usage,
         }
+    }
+
+    /// An I/O failure reported as diagnostics.
+    pub fn io_failed(ctx: &Ctx<'_>, errors: &Errors) -> Outcome {
+        Outcome {
+            status: Status::Usage,
+            ..Outcome::failed(ctx, errors)
+        }
+    }
+
+    /// A failure of the input (status 1) or of reading it (status 2).
+    pub fn failure(ctx: &Ctx<'_>, f: &crate::io::Failure) -> Outcome {
+        match f {
+            crate::io::Failure::Input(e) => Outcome::failed(ctx, e),
+            crate::io::Failure::Io(e) => Outcome::io_failed(ctx, e),
+        }
+    }
+
+    fn with_stderr(mut self, text: impl AsRef<str>) -> Outcome {
+        self.stderr.insert_str(0, text.as_ref());
+        self
     }
 }
 
-/// Parses arguments and runs; the caller writes the outcome.
-pub fn run(args: Vec<String>) -> Outcome {
+/// Where a command writes, and whether each stream is coloured.
+pub struct Ctx<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+}
+
+impl Ctx<'_> {
+    /// Writes the command's output; a closed pipe (`| head`) is not an error.
+    pub fn emit(&mut self, bytes: &[u8]) -> Result<(), Outcome> {
+        written(
+            self.stdout
+                .write_all(bytes)
+                .and_then(|()| self.stdout.flush()),
+        )
+    }
+}
+
+/// A write to stdout: a broken pipe ends the output quietly; any other
+/// failure is an I/O error.
+pub fn written(result: io::Result<()>) -> Result<(), Outcome> {
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Outcome::usage(format!("writing stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Parses arguments and runs, writing the command's output to `stdout`.
+pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let text = e.render().to_string();
-            return if e.use_stderr() {
-                Outcome {
-                    stdout: String::new(),
-                    stderr: text,
-                    code: EXIT_USAGE,
-                }
+        Err(e) => return clap_error(e, stdout),
+    };
+    let auto = |stream: bool| match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let choice = if stream {
+                anstream::AutoStream::choice(&io::stdout())
             } else {
-                Outcome::ok(text)
+                anstream::AutoStream::choice(&io::stderr())
             };
+            choice != anstream::ColorChoice::Never
         }
     };
+    let mut ctx = Ctx {
+        color_stdout: auto(true),
+        color_stderr: auto(false),
+        stdout,
+    };
     let root = cli.root.as_deref();
-    match (cli.command, cli.config) {
-        (Some(Command::Render(args)), _) => render::render(&args, root),
-        (Some(Command::InstallPlugin(args)), _) => render::install_plugin(args.plugin_home),
-        (Some(Command::Analyze(args)), _) => analyze::run(&args),
-        (Some(Command::Check(args)), _) => check::run(&args),
-        (Some(Command::Lint(args)), _) => lint::run(&args),
-        (Some(Command::Diff(args)), _) => diff::run(&args, root),
-        (Some(Command::PostRender(args)), _) => post_render::run(&args, root),
-        (None, Some(config)) => render::exec_plugin(&config, root),
-        (None, None) if cli.lint => lint::krm_validator(),
-        (None, None) => render::krm_function(root),
+    match cli.command {
+        Some(Command::Render(args)) => render::run(&args, root, &mut ctx),
+        Some(Command::InstallPlugin(args)) => plugin::install(&args, &mut ctx),
+        Some(Command::Analyze(args)) => analyze::run(&args, root, &mut ctx),
+        Some(Command::Check(args)) => check::run(&args, root, &mut ctx),
+        Some(Command::Lint(args)) => lint::run(&args, &mut ctx),
+        Some(Command::Diff(args)) => diff::run(&args, root, &mut ctx),
+        Some(Command::PostRender(args)) => post_render::run(&args, root, &mut ctx),
+        Some(Command::Argocd(cmd)) => argocd::run(&cmd, root, &mut ctx),
+        Some(Command::Completion(args)) => completion::run(&args, &mut ctx),
+        Some(Command::External(words)) => external(&args, &words, root, &mut ctx),
+        None if cli.lint => plugin::krm_validator(&mut ctx),
+        None => plugin::krm_function(root, &mut ctx),
     }
 }
 
-pub use crate::pipeline::resolve_root;
-
-/// Writes an outcome; a closed stdout (a pipe into `head`) is not an error.
-pub fn emit(outcome: &Outcome) -> i32 {
-    let mut out = std::io::stdout().lock();
-    let written = out
-        .write_all(outcome.stdout.as_bytes())
-        .and_then(|_| out.flush());
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: writing stdout: {e}");
-        return EXIT_USAGE;
+/// A first word that is no subcommand: the legacy exec plugin's config
+/// file when it is an existing file, else a mistyped subcommand, which
+/// clap answers with its suggestions.
+fn external(
+    args: &[OsString],
+    words: &[OsString],
+    root: Option<&std::path::Path>,
+    ctx: &mut Ctx<'_>,
+) -> Outcome {
+    let path = PathBuf::from(&words[0]);
+    if words.len() == 1 && path.is_file() {
+        return plugin::exec_plugin(&path, root, ctx);
     }
-    eprint!("{}", outcome.stderr);
-    outcome.code
+    let strict = Cli::command().allow_external_subcommands(false);
+    match strict.try_get_matches_from(args) {
+        Err(e) => clap_error(e, ctx.stdout),
+        Ok(_) => Outcome::usage(format!("unexpected argument {:?}", words[0])),
+    }
+}
+
+fn clap_error(e: clap::Error, stdout: &mut dyn Write) -> Outcome {
+    let text = e.render().ansi().to_string();
+    let plain = e.render().to_string();
+    if e.use_stderr() {
+        return Outcome {
+            stderr: if anstream::AutoStream::choice(&io::stderr()) == anstream::ColorChoice::Never {
+                plain
+            } else {
+                text
+            },
+            status: Status::Usage,
+        };
+    }
+    match written(stdout.write_all(plain.as_bytes())) {
+        Ok(()) => Outcome::ok(),
+        Err(o) => o,
+    }
 }

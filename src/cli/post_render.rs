@@ -2,16 +2,20 @@
 //! the chart's rendered manifests in; the same manifests plus the rendered
 //! NetworkPolicies come out (see [`crate::gitops::helm`]).
 
-use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_FINDINGS, EXIT_OK, Outcome};
-use crate::gitops;
-use crate::gitops::helm::PostRendered;
-use crate::lint;
+use super::render::render_one;
+use super::{Ctx, Outcome};
+use crate::diag::Status;
+use crate::gitops::helm::{self, PostRendered};
+use crate::{io, lint, report};
 
 /// `netpolgen post-render`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 rendered; 1 invalid input or lint errors (nothing on \
+    stdout); 2 usage or I/O errors."
+)]
 pub struct PostRenderArgs {
     /// The NetworkPolicySet to render into the chart's output (a file, or a
     /// directory holding one).
@@ -26,48 +30,50 @@ pub struct PostRenderArgs {
 
 /// Renders the config, then reads the chart's stream from stdin. Nothing
 /// is written to stdout unless both succeed.
-pub fn run(args: &PostRenderArgs, root: Option<&Path>) -> Outcome {
-    let rendered = match gitops::render_path(&args.config, root) {
+pub fn run(args: &PostRenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let rendered = match render_one(&args.config, root) {
         Ok(r) => r,
-        Err(errors) => return Outcome::failed(&errors),
+        Err(f) => return Outcome::failure(ctx, &f),
     };
-    let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
+    if io::stdin_is_terminal() {
         return Outcome::usage(
             "post-render reads the chart's rendered manifests on stdin; \
              Helm pipes them in (helm install --post-renderer ...)",
         );
     }
-    let mut input = String::new();
-    if let Err(e) = stdin.read_to_string(&mut input) {
-        return Outcome::usage(format!("reading stdin: {e}"));
-    }
-    let out = match gitops::helm::post_render(&input, &rendered.policies) {
-        Ok(out) => out,
-        Err(errors) => return Outcome::failed(&errors),
+    let input = match io::read_stdin() {
+        Ok(t) => t,
+        Err(e) => return Outcome::usage(format!("reading stdin: {e}")),
     };
-    if !args.lint {
-        return Outcome::ok(out.output);
+    let out = match helm::post_render(&input, &rendered.policies) {
+        Ok(out) => out,
+        Err(errors) => return Outcome::failed(ctx, &errors),
+    };
+    let mut outcome = Outcome::ok();
+    if args.lint {
+        let generated = format!("{} (rendered)", rendered.loaded.map.top());
+        // Helm puts the chart's objects in the release namespace, which is
+        // where the set's policies live.
+        match lint_output(&out, &generated, &rendered.model.namespace, ctx) {
+            Ok(o) => outcome = o,
+            Err(o) => return o,
+        }
     }
-    let generated = rendered
-        .loaded
-        .layers
-        .first()
-        .map_or_else(|| "netpolgen".to_string(), |l| l.display.clone());
-    // Helm puts the chart's objects in the release namespace, which is
-    // where the set's policies live.
-    let namespace = rendered.loaded.set.spec.namespace.clone();
-    lint_output(
-        out,
-        &format!("{generated} (rendered)"),
-        namespace.as_deref(),
-    )
+    match ctx.emit(out.output.as_bytes()) {
+        Ok(()) => outcome,
+        Err(o) => o,
+    }
 }
 
 /// Lints the chart's part (named `stdin`) and the generated part as one
 /// cluster, chart objects without a namespace in `namespace`; error
 /// findings fail the run.
-fn lint_output(out: PostRendered, generated: &str, namespace: Option<&str>) -> Outcome {
+fn lint_output(
+    out: &PostRendered,
+    generated: &str,
+    namespace: &str,
+    ctx: &Ctx<'_>,
+) -> Result<Outcome, Outcome> {
     let sources = [
         lint::Source {
             file: "stdin".into(),
@@ -78,25 +84,21 @@ fn lint_output(out: PostRendered, generated: &str, namespace: Option<&str>) -> O
             text: out.generated().to_string(),
         },
     ];
-    let findings = match lint::lint_sources_in(&sources, namespace) {
-        Ok(findings) => findings,
-        Err(errors) => return Outcome::failed(&errors),
-    };
+    let findings = lint::lint_sources_in(&sources, Some(namespace))
+        .map_err(|errors| Outcome::failed(ctx, &errors))?;
+    let mut text = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = report::lint::text(&findings, &mut text);
     let stderr = format!(
         "{}post-render lint: {}\n",
-        lint::output::text(&findings),
-        lint::output::summary(&findings)
+        String::from_utf8_lossy(&text),
+        report::lint::summary(&findings)
     );
-    if lint::has_errors(&findings) {
-        return Outcome {
-            stdout: String::new(),
-            stderr,
-            code: EXIT_FINDINGS,
-        };
-    }
-    Outcome {
-        stdout: out.output,
-        stderr,
-        code: EXIT_OK,
+    let status = Status::findings_if(lint::has_errors(&findings));
+    let outcome = Outcome { stderr, status };
+    if status == Status::Ok {
+        Ok(outcome)
+    } else {
+        Err(outcome)
     }
 }

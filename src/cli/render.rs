@@ -1,21 +1,35 @@
-//! The rendering modes: `render PATH`, the legacy kustomize exec plugin
-//! (a config file as the only argument), the KRM function (a ResourceList
-//! on stdin), and `install-plugin`.
+//! `netpolgen render PATH...`: the policies on stdout (`-o yaml|json`),
+//! or with `--out-dir DIR` one file per NetworkPolicySet (`--check`
+//! compares instead of writing). `-` reads a NetworkPolicySet from stdin;
+//! its relative paths resolve against the working directory.
 
-use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_FINDINGS, EXIT_USAGE, Outcome, resolve_root};
-use crate::diag::{Diagnostic, Errors};
-use crate::load::{self, Input};
-use crate::{krm, pipeline, render};
+use super::formats;
+use super::{Ctx, Outcome};
+use crate::diag::{Diagnostic, Errors, Status};
+use crate::gitops::outdir;
+use crate::io::{self, Disk, Failure};
+use crate::pipeline::{self, Rendered};
+use crate::report::{Format, policies};
+use crate::spec::Input;
 
 /// `netpolgen render`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 rendered and verified; 1 invalid input or a failed \
+    verification (nothing on stdout); 2 usage or I/O errors.\n\n\
+    Examples:\n  netpolgen render overlays/prod\n  netpolgen render -o json overlays/prod\n  \
+    netpolgen render --out-dir deploy/flux/rendered overlays/*"
+)]
 pub struct RenderArgs {
-    /// NetworkPolicySet files, or directories holding one; several need --out-dir.
+    /// NetworkPolicySet files, directories holding one, or - for stdin;
+    /// several need --out-dir.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, default_value = "yaml", value_parser = formats::parser(&policies::FORMATS))]
+    pub output: Format,
     /// Write one file per NetworkPolicySet into DIR (`<name>-<environment>.yaml`).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -24,160 +38,143 @@ pub struct RenderArgs {
     pub check: bool,
 }
 
-/// `netpolgen install-plugin`.
-#[derive(Debug, clap::Args)]
-pub struct InstallArgs {
-    /// Plugin root (default: as kustomize chooses it: $KUSTOMIZE_PLUGIN_HOME,
-    /// $XDG_CONFIG_HOME/kustomize/plugin, $HOME/.config/kustomize/plugin).
-    #[arg(long, value_name = "DIR")]
-    pub plugin_home: Option<PathBuf>,
-}
-
 /// Runs `netpolgen render`.
-pub fn render(args: &RenderArgs, root: Option<&Path>) -> Outcome {
-    use crate::gitops::outdir;
+pub fn run(args: &RenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
     match (&args.out_dir, args.check, args.paths.as_slice()) {
-        (Some(dir), false, paths) => outdir::write_out_dir(dir, paths, root),
-        (Some(dir), true, paths) => outdir::check_out_dir(dir, paths, root),
+        (Some(dir), check, paths) => out_dir(dir, check, paths, root, ctx),
         (None, true, _) => {
             Outcome::usage("--check compares an output directory: add --out-dir DIR")
         }
-        (None, false, [path]) => render_path(path, root),
+        (None, false, [path]) => match render_one(path, root) {
+            Ok(r) => {
+                let text = policies::to_string(&r.policies, args.output);
+                match ctx.emit(text.as_bytes()) {
+                    Ok(()) => Outcome::ok(),
+                    Err(o) => o,
+                }
+            }
+            Err(f) => Outcome::failure(ctx, &f),
+        },
         (None, false, _) => Outcome::usage("several paths need --out-dir DIR (one file each)"),
     }
 }
 
-fn result(loaded: Result<load::Loaded, Errors>) -> Outcome {
-    match loaded.and_then(pipeline::render_loaded) {
-        Ok(rendered) => Outcome::ok(render::to_yaml(&rendered.policies)),
-        Err(errors) => Outcome::failed(&errors),
-    }
-}
-
-/// `netpolgen render PATH`: the policies on stdout, or the errors on stderr.
-pub fn render_path(path: &Path, root: Option<&Path>) -> Outcome {
-    result(pipeline::load_path(path, root))
-}
-
-/// kustomize passes a temporary copy of the config as argv[1] and the
-/// kustomization directory as KUSTOMIZE_PLUGIN_CONFIG_ROOT.
-pub fn exec_plugin(config: &Path, root: Option<&Path>) -> Outcome {
-    let loaded = (|| {
-        let text = std::fs::read_to_string(config).map_err(|e| {
-            Errors::from(
-                Diagnostic::error(format!("cannot read config: {e}"))
-                    .in_file(config.display().to_string()),
+/// Renders one path (`-` for stdin) with the root given or found from it.
+pub fn render_one(path: &Path, root: Option<&Path>) -> Result<Rendered, Failure> {
+    if path.as_os_str() == "-" {
+        let text = io::read_stdin().map_err(|e| {
+            Failure::Io(
+                Diagnostic::error(format!("reading stdin: {e}"))
+                    .in_file("stdin")
+                    .into(),
             )
         })?;
-        let dir = match std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT") {
-            Some(d) => PathBuf::from(d),
-            None => config
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from(".")),
+        let cwd = std::env::current_dir().map_err(|e| {
+            Failure::Io(Diagnostic::error(format!("working directory: {e}")).into())
+        })?;
+        let disk = Disk::new(root, &cwd).map_err(Failure::Io)?;
+        let input = Input {
+            text,
+            display: "stdin".into(),
+            dir: cwd,
+            path: None,
         };
-        let dir = dir
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("{}: {e}", dir.display())))?;
-        let root = resolve_root(root, &dir)?;
-        // Name the real file in messages when the kustomization holds it.
-        let input = match load::find_config_like(&dir, &text) {
-            Some(path) => load::read_input(&path, &root)?,
-            None => Input {
-                text,
-                display: config.display().to_string(),
-                dir,
-            },
-        };
-        load::load(input, &root)
-    })();
-    result(loaded)
+        return pipeline::render_input(&disk, input).map_err(Failure::Input);
+    }
+    if !path.exists() {
+        return Err(Failure::Io(
+            Diagnostic::error("no such file or directory")
+                .in_file(path.display().to_string())
+                .into(),
+        ));
+    }
+    let start = if path.is_dir() {
+        path
+    } else {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    };
+    let disk = Disk::new(root, start).map_err(Failure::Io)?;
+    pipeline::render_path(&disk, path).map_err(Failure::Input)
 }
 
-pub fn krm_function(root: Option<&Path>) -> Outcome {
-    let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Outcome {
-            stdout: String::new(),
-            stderr: "netpolgen: expected a ResourceList on stdin, a config file, or a subcommand; see --help\n".into(),
-            code: EXIT_USAGE,
-        };
+fn out_dir(
+    dir: &Path,
+    check: bool,
+    paths: &[PathBuf],
+    root: Option<&Path>,
+    ctx: &mut Ctx<'_>,
+) -> Outcome {
+    let mut rendered = Vec::new();
+    let mut errors = Vec::new();
+    let mut io_error = false;
+    for path in paths {
+        match render_one(path, root) {
+            Ok(r) => rendered.push(r),
+            Err(Failure::Input(e)) => errors.extend(e.0),
+            Err(Failure::Io(e)) => {
+                io_error = true;
+                errors.extend(e.0);
+            }
+        }
     }
-    let mut input = String::new();
-    if let Err(e) = stdin.read_to_string(&mut input) {
-        return Outcome {
-            stdout: String::new(),
-            stderr: format!("error: reading stdin: {e}\n"),
-            code: EXIT_USAGE,
-        };
-    }
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let processed = krm::process(&input, &cwd, root);
-    // kustomize ignores results and shows only stderr: say it there too.
-    let stderr = match processed.exit_code {
-        0 => String::new(),
-        _ => format!("{}\n", processed.diagnostics),
+    let files = Errors::check(errors).and_then(|()| outdir::plan(&rendered));
+    let files = match files {
+        Ok(files) => files,
+        Err(e) if io_error => return Outcome::io_failed(ctx, &e),
+        Err(e) => return Outcome::failed(ctx, &e),
     };
+    if check {
+        return check_dir(dir, &files, ctx);
+    }
+    let written = match io::outdir::write(dir, &files) {
+        Ok(w) => w,
+        Err(e) => return Outcome::usage(e),
+    };
+    let mut stdout = String::new();
+    for w in &written {
+        let status = if w.changed { "written" } else { "unchanged" };
+        stdout.push_str(&format!("{}: {status}\n", w.path.display()));
+    }
+    let mut outcome = match ctx.emit(stdout.as_bytes()) {
+        Ok(()) => Outcome::ok(),
+        Err(o) => return o,
+    };
+    if let Ok(present) = io::outdir::present(dir, &files) {
+        for name in present.orphans.keys() {
+            outcome.stderr.push_str(&format!(
+                "warning: {}: generated by netpolgen, but not from these sources; \
+                 delete it if its source is gone\n",
+                dir.join(name).display()
+            ));
+        }
+    }
+    outcome
+}
+
+fn check_dir(dir: &Path, files: &[outdir::OutFile], ctx: &mut Ctx<'_>) -> Outcome {
+    let present = match io::outdir::present(dir, files) {
+        Ok(p) => p,
+        Err(e) => return Outcome::usage(e),
+    };
+    let stale = outdir::compare(files, &present, &dir.display().to_string());
+    if stale.reasons.is_empty() {
+        return Outcome::ok();
+    }
+    if let Err(o) = ctx.emit(stale.diff.as_bytes()) {
+        return o;
+    }
+    let mut stderr = format!(
+        "error: {} file(s) in {} are stale; rerun `netpolgen render --out-dir` and commit:\n",
+        stale.reasons.len(),
+        dir.display()
+    );
+    for line in stale.reasons {
+        stderr.push_str(&format!("  {line}\n"));
+    }
     Outcome {
-        stdout: processed.stdout,
         stderr,
-        code: processed.exit_code,
-    }
-}
-
-/// The plugin root kustomize would use: the first of its candidates that
-/// exists, else the first one that can be named.
-fn plugin_root() -> Option<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let candidates: Vec<PathBuf> = [
-        env("KUSTOMIZE_PLUGIN_HOME"),
-        env("XDG_CONFIG_HOME").map(|d| d.join("kustomize/plugin")),
-        env("HOME").map(|d| d.join(".config/kustomize/plugin")),
-        env("HOME").map(|d| d.join("kustomize/plugin")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    candidates
-        .iter()
-        .find(|c| c.is_dir())
-        .or(candidates.first())
-        .cloned()
-}
-
-pub fn install_plugin(home: Option<PathBuf>) -> Outcome {
-    let fail = |msg: String| Outcome {
-        stdout: String::new(),
-        stderr: format!("error: {msg}\n"),
-        code: EXIT_FINDINGS,
-    };
-    let Some(root) = home.or_else(plugin_root) else {
-        return fail("no plugin root: set KUSTOMIZE_PLUGIN_HOME, XDG_CONFIG_HOME or HOME, or pass --plugin-home".into());
-    };
-    let dir = root.join("netpolgen.io/v1alpha1/networkpolicyset");
-    let target = dir.join("NetworkPolicySet");
-    let exe = match std::env::current_exe().and_then(|e| e.canonicalize()) {
-        Ok(e) => e,
-        Err(e) => return fail(format!("cannot find this binary: {e}")),
-    };
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        return fail(format!("{}: {e}", dir.display()));
-    }
-    if target.symlink_metadata().is_ok()
-        && let Err(e) = std::fs::remove_file(&target)
-    {
-        return fail(format!("{}: {e}", target.display()));
-    }
-    #[cfg(unix)]
-    let linked = std::os::unix::fs::symlink(&exe, &target);
-    #[cfg(not(unix))]
-    let linked = std::fs::copy(&exe, &target).map(|_| ());
-    match linked {
-        Ok(()) => Outcome::ok(format!("{}\n", target.display())),
-        Err(e) => fail(format!("{}: {e}", target.display())),
+        status: Status::Findings,
     }
 }

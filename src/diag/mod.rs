@@ -1,17 +1,23 @@
 //! Findings about the user's input: what is wrong, and exactly where.
 //!
-//! Every error netpolgen reports is a [`Diagnostic`]: it names the file, the
-//! field path and, where known, the line. The same values become KRM
-//! `results` in function mode and `file:line: field: message` lines on stderr.
+//! Every problem netpolgen reports is a [`Diagnostic`]: it names the file,
+//! the field path and, where known, the line. The same values become KRM
+//! `results` in function mode (`crate::krm`) and `error:` blocks on stderr
+//! (`crate::report::diagnostics`). [`SourceMap`] places a field path of a
+//! merged configuration on the file and line that wrote it; [`Status`] is
+//! the one exit-code contract.
 
 pub mod field;
+mod source_map;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::diag::field::FieldPath;
+pub use field::{FieldPath, Seg};
+pub use source_map::{Layer, SourceMap};
 
 /// How bad a finding is; KRM spells these `error`, `warning`, `info`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
     Warning,
@@ -29,7 +35,7 @@ impl Severity {
 }
 
 /// The object a finding is about, as KRM `resourceRef` names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceRef {
     pub api_version: String,
     pub kind: String,
@@ -44,29 +50,55 @@ pub struct Diagnostic {
     pub message: String,
     /// The file, relative to the repository root where possible.
     pub file: Option<String>,
+    /// The 0-based document index in `file`, where that matters.
+    pub index: Option<usize>,
     pub line: Option<usize>,
     pub field: Option<FieldPath>,
     pub resource: Option<ResourceRef>,
     /// The text of `line`, shown under the message on a terminal.
     pub source: Option<String>,
+    /// Machine-readable extras (a lint code and rule), sorted.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Diagnostic {
-    /// An error with only a message.
-    pub fn error(message: impl Into<String>) -> Diagnostic {
+    /// A finding of `severity` with only a message.
+    pub fn new(severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             message: message.into(),
             file: None,
+            index: None,
             line: None,
             field: None,
             resource: None,
             source: None,
+            tags: BTreeMap::new(),
         }
+    }
+
+    /// An error with only a message.
+    pub fn error(message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Error, message)
+    }
+
+    /// A warning with only a message.
+    pub fn warning(message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Warning, message)
+    }
+
+    /// An informational result with only a message.
+    pub fn info(message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Info, message)
     }
 
     pub fn in_file(mut self, file: impl Into<String>) -> Diagnostic {
         self.file = Some(file.into());
+        self
+    }
+
+    pub fn at_index(mut self, index: usize) -> Diagnostic {
+        self.index = Some(index);
         self
     }
 
@@ -93,6 +125,11 @@ impl Diagnostic {
         self.resource = Some(resource);
         self
     }
+
+    pub fn tagged(mut self, key: &str, value: impl Into<String>) -> Diagnostic {
+        self.tags.insert(key.to_string(), value.into());
+        self
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -117,6 +154,15 @@ impl Errors {
     pub fn one(diagnostic: Diagnostic) -> Errors {
         Errors(vec![diagnostic])
     }
+
+    /// `Ok` when nothing was collected, else the collected errors.
+    pub fn check(found: Vec<Diagnostic>) -> Result<(), Errors> {
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(Errors(found))
+        }
+    }
 }
 
 impl From<Diagnostic> for Errors {
@@ -131,7 +177,7 @@ impl fmt::Display for Errors {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(f, "error: {d}")?;
+            write!(f, "{}: {d}", d.severity.as_str())?;
         }
         Ok(())
     }
@@ -139,61 +185,39 @@ impl fmt::Display for Errors {
 
 impl std::error::Error for Errors {}
 
-impl Errors {
-    /// The errors for a person: each one headed `error: field: message`,
-    /// with the file, line and source line under it where known.
-    pub fn report(&self) -> String {
-        use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
-        let renderer = Renderer::plain();
-        let mut out = String::new();
-        for d in &self.0 {
-            let (Some(file), Some(line), Some(source)) = (&d.file, d.line, &d.source) else {
-                out.push_str(&format!("error: {d}\n"));
-                continue;
-            };
-            let title = match d.field.as_ref().filter(|f| !f.0.is_empty()) {
-                Some(field) => format!("{field}: {}", d.message),
-                None => d.message.clone(),
-            };
-            let start = source.len() - source.trim_start().len();
-            let end = source.trim_end().len().max(start);
-            let report = [Level::ERROR.primary_title(title).element(
-                Snippet::source(source.as_str())
-                    .line_start(line)
-                    .path(file.as_str())
-                    .annotation(AnnotationKind::Primary.span(start..end)),
-            )];
-            out.push_str(&renderer.render(&report).to_string());
-            out.push('\n');
+/// How a run ends: the one exit-code contract of every command, the KRM
+/// function and the validator.
+///
+/// - 0: success, no difference, allowed, or no findings at the failing level;
+/// - 1: a difference, a denial, findings at the failing level, or invalid
+///   input (with the error);
+/// - 2: usage errors and I/O failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    Findings,
+    Usage,
+}
+
+impl Status {
+    /// The process exit code.
+    pub fn code(self) -> i32 {
+        match self {
+            Status::Ok => 0,
+            Status::Findings => 1,
+            Status::Usage => 2,
         }
-        out
+    }
+
+    /// `Findings` when `found`, else `Ok`.
+    pub fn findings_if(found: bool) -> Status {
+        if found { Status::Findings } else { Status::Ok }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn report_shows_the_source_line() {
-        let text = "a: 1\nspec:\n  flows:\n    x: {from: nope}\n";
-        let d = Diagnostic::error("\"nope\" is not a service")
-            .in_file("n.yaml")
-            .at_line(Some(4))
-            .at_field(FieldPath::parse("spec.flows.x.from"))
-            .with_source_from(text);
-        let report = Errors::one(d).report();
-        assert!(
-            report.starts_with("error: spec.flows.x.from: \"nope\" is not a service\n"),
-            "{report}"
-        );
-        assert!(report.contains("--> n.yaml:4:5"), "{report}");
-        assert!(report.contains("4 |     x: {from: nope}"), "{report}");
-        assert!(report.contains("^^^^^^^^^^^^^^^"), "{report}");
-        // Without a source line it is the one-line form.
-        let plain = Errors::one(Diagnostic::error("boom").in_file("f.yaml")).report();
-        assert_eq!(plain, "error: f.yaml: boom\n");
-    }
 
     #[test]
     fn display_names_file_line_and_field() {
@@ -206,5 +230,15 @@ mod tests {
             "overlays/prod/netpolset.yaml:12: spec.flows.a.to: unknown service \"x\""
         );
         assert_eq!(Errors::one(d).to_string().lines().count(), 1);
+    }
+
+    #[test]
+    fn status_codes_are_the_contract() {
+        assert_eq!(
+            [Status::Ok, Status::Findings, Status::Usage].map(Status::code),
+            [0, 1, 2]
+        );
+        assert_eq!(Status::findings_if(true), Status::Findings);
+        assert_eq!(Status::findings_if(false), Status::Ok);
     }
 }

@@ -2,18 +2,15 @@
 //!
 //! A [`Side`] is everything one side of a diff rendered: its objects in a
 //! canonical form, and a cluster of workloads and policies to evaluate.
-//! [`source`] builds sides from paths (the only I/O here); [`compare`] turns
-//! two sides into a [`Diff`], which is plain data; [`report`] formats it.
+//! `crate::io::sides` builds sides from paths; [`compare`] turns two sides
+//! into a [`Diff`], which is plain data; `crate::report::diff` formats it.
 //! [`all`] compares every pair of environments of an overlay directory.
 
 pub mod all;
 pub mod conn;
-pub mod git;
 pub mod normalize;
 pub mod objects;
-pub mod report;
 pub mod side;
-pub mod source;
 
 use serde::Serialize;
 

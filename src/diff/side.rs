@@ -8,10 +8,10 @@ use serde_json::{Map, Value};
 use super::normalize::{self, Norm};
 use crate::diag::{Diagnostic, Errors};
 use crate::engine::{Cluster, Policy, Workload};
-use crate::k8s::{ContainerPort, Labels, NetworkPolicy};
 use crate::k8s::manifest::{self, DEFAULT_NAMESPACE, Doc};
+use crate::k8s::{ContainerPort, Labels, NetworkPolicy};
+use crate::model::PortRef;
 use crate::model::{Model, NAMESPACE_NAME_LABEL, Target};
-use crate::model::ports::PortSpec;
 
 /// How a unit was rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,7 +285,7 @@ fn peers(model: &Model, namespaces: &mut BTreeMap<String, Labels>) -> Vec<Worklo
                 continue;
             }
             for spec in &f.port_specs {
-                if let PortSpec::Number {
+                if let PortRef::Number {
                     port,
                     end,
                     protocol,

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::k8s::{ContainerPort, Labels, NetworkPolicy, NetworkPolicySpec};
+pub use crate::k8s::Workload;
+use crate::k8s::manifest::{DEFAULT_NAMESPACE, Manifests};
+use crate::k8s::{Labels, NetworkPolicy, NetworkPolicySpec};
 
-/// The label the control plane puts on every namespace (KEP-2161).
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+pub use crate::k8s::NAMESPACE_NAME_LABEL;
 
 /// Everything the engine evaluates.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,19 +18,6 @@ pub struct Cluster {
     pub workloads: Vec<Workload>,
     /// Policies in the caller's order.
     pub policies: Vec<Policy>,
-}
-
-/// A group of identical pods (a Pod, or the pod template of a controller).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Workload {
-    /// Namespace of the pods.
-    pub namespace: String,
-    /// Workload name, used only for display.
-    pub name: String,
-    /// Pod labels.
-    pub labels: Labels,
-    /// Container ports of all containers of the pod.
-    pub ports: Vec<ContainerPort>,
 }
 
 /// A NetworkPolicy with its namespace resolved.
@@ -85,6 +73,19 @@ impl Cluster {
             workloads,
             policies,
         }
+    }
+}
+
+impl Cluster {
+    /// The cluster of a set of manifests (policies that name no namespace
+    /// are in `default`).
+    pub fn from_manifests(m: &Manifests) -> Cluster {
+        let policies = m
+            .policies
+            .iter()
+            .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
+            .collect();
+        Cluster::new(m.namespaces.clone(), m.workloads.clone(), policies)
     }
 }
 

@@ -1,15 +1,14 @@
-//! Shipping rendered policies into GitOps hosts that cannot run netpolgen
-//! themselves.
+//! Shipping rendered policies into GitOps hosts, as data; the commands in
+//! `crate::cli` do the reading and writing.
 //!
-//! - [`outdir`]: `render --out-dir` and `render --check` write and verify one
-//!   committed file per environment (Flux, or any "rendered manifests" repo).
+//! - [`argocd`]: the Argo CD Config Management Plugin's decisions;
+//! - [`outdir`]: `render --out-dir` and `render --check`, one committed
+//!   file per environment (Flux, or any "rendered manifests" repository);
 //! - [`helm`]: the Helm post-renderer, chart manifests in and the same plus
 //!   the NetworkPolicies out.
 //!
-//! Argo CD (the `plugin.yaml` Config Management Plugin) and kpt need no code
-//! of their own: they call the existing render modes.
+//! kpt needs no code of its own: it calls the KRM function.
 
+pub mod argocd;
 pub mod helm;
 pub mod outdir;
-
-pub use crate::pipeline::{Rendered, render_path};

@@ -5,16 +5,13 @@
 //! are extracted; everything else is counted and skipped.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::diag::{Diagnostic, Errors};
-use crate::engine::{Cluster, Policy, Workload};
 use crate::diag::field::FieldPath;
-use crate::k8s::{ContainerPort, Labels, NetworkPolicy, Protocol};
+use crate::diag::{Diagnostic, Errors};
 use crate::k8s::yaml;
+use crate::k8s::{ContainerPort, Labels, NetworkPolicy, Protocol, Workload};
 
 /// The namespace of namespaced objects that name none.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -49,82 +46,11 @@ pub struct Manifests {
     pub skipped: usize,
 }
 
-impl Manifests {
-    /// The cluster the engine evaluates (undeclared namespaces exist with
-    /// only their name label).
-    pub fn cluster(&self) -> Cluster {
-        let policies = self
-            .policies
-            .iter()
-            .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
-            .collect();
-        Cluster::new(self.namespaces.clone(), self.workloads.clone(), policies)
-    }
-}
-
 /// A manifest text and the name it is known by (a path, or `stdin`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub file: String,
     pub text: String,
-}
-
-/// Reads every path: `-` is stdin, directories are walked in name order
-/// for `*.yaml`/`*.yml`.
-pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<Source>, Errors> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Diagnostic::error(format!("reading stdin: {e}")).in_file("stdin"))?;
-            out.push(Source {
-                file: "stdin".into(),
-                text,
-            });
-        } else if path.is_dir() {
-            for file in yaml_files(path)? {
-                out.push(read_file(&file)?);
-            }
-        } else {
-            out.push(read_file(path)?);
-        }
-    }
-    Ok(out)
-}
-
-/// Reads and parses every path (see [`read_sources`]).
-pub fn read_paths(paths: &[PathBuf]) -> Result<Vec<Doc>, Errors> {
-    let mut docs = Vec::new();
-    for source in read_sources(paths)? {
-        docs.extend(parse_text(&source.text, &source.file)?);
-    }
-    Ok(docs)
-}
-
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Errors> {
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            Diagnostic::error(format!("cannot walk: {e}")).in_file(dir.display().to_string())
-        })?;
-        let is_yaml = matches!(
-            entry.path().extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        );
-        if entry.file_type().is_file() && is_yaml {
-            files.push(entry.into_path());
-        }
-    }
-    Ok(files)
-}
-
-fn read_file(path: &Path) -> Result<Source, Errors> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::error(format!("cannot read file: {e}")).in_file(file.clone()))?;
-    Ok(Source { file, text })
 }
 
 /// Parses a stream, unwrapping `List` and `ResourceList` documents.

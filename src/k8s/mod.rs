@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The label the control plane puts on every namespace, holding its name
+/// (KEP-2161); NetworkPolicies select a namespace by name through it.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
 /// Labels and selectors use sorted maps so every output is deterministic.
 pub type Labels = BTreeMap<String, String>;
 
@@ -207,6 +211,19 @@ pub enum SelectorOperator {
     NotIn,
     Exists,
     DoesNotExist,
+}
+
+/// A group of identical pods (a Pod, or the pod template of a controller).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workload {
+    /// Namespace of the pods.
+    pub namespace: String,
+    /// Workload name, used only for display.
+    pub name: String,
+    /// Pod labels.
+    pub labels: Labels,
+    /// Container ports of all containers of the pod.
+    pub ports: Vec<ContainerPort>,
 }
 
 /// A container port of a workload (`spec.containers[].ports[]`).

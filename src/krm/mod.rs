@@ -1,27 +1,34 @@
 //! The KRM function protocol: a ResourceList in, the same items plus the
 //! rendered policies out, with `results`. On error the input items are
-//! written back unchanged with error results, and the exit code is 1.
+//! written back unchanged with error results, and the status is
+//! [`Status::Findings`]. [`validate`] is the validator mode (`--lint`).
 
+mod list;
 pub mod passthrough;
+pub mod results;
+mod validate;
 
 use std::path::Path;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::diag::{Diagnostic, Errors, ResourceRef, Severity};
-use crate::k8s::NetworkPolicy;
-use crate::load::{self, Input};
-use crate::render;
-use crate::spec::{API_VERSION, KIND};
-use crate::k8s::yaml;
+pub use list::{ResourceList, STDIN, parse};
+pub use validate::validate;
 
-/// What the function writes and how it exits.
+use crate::diag::{Diagnostic, Errors, FieldPath, ResourceRef, Status};
+use crate::k8s::{NetworkPolicy, yaml};
+use crate::pipeline;
+use crate::spec::files::Files;
+use crate::spec::{API_VERSION, Input, KIND, detect};
+
+/// What the function writes and how it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Processed {
+    /// The output ResourceList.
     pub stdout: String,
-    pub exit_code: i32,
+    pub status: Status,
     /// The findings also written as `results`, for stderr.
-    pub diagnostics: Errors,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Annotations through which kpt and kustomize track where an item lives.
@@ -32,78 +39,76 @@ const TRACKING_PREFIXES: [&str; 3] = [
 ];
 
 /// Runs the function over one ResourceList text. `dir` is where relative
-/// paths of the functionConfig resolve (the working directory); `root`
-/// overrides the repository root.
-pub fn process(input: &str, dir: &Path, root: Option<&Path>) -> Processed {
-    let mut list = match parse_list(input) {
+/// paths of the functionConfig resolve (the working directory).
+pub fn process(input: &str, files: &dyn Files, dir: &Path) -> Processed {
+    let list = match parse(input) {
         Ok(list) => list,
-        Err(d) => return finish(&[], &[], None, &Errors::one(*d), 1),
+        Err(d) => return finish(&ResourceList::empty(), Vec::new(), vec![d]),
     };
-    let result = run(&list, dir, root);
-    let original = match list.remove("items") {
-        Some(Value::Array(items)) => items,
-        _ => Vec::new(),
-    };
-    let lines = passthrough::item_lines(input);
-    match result {
+    match render(&list, files, dir) {
         Ok(policies) => {
             let count = policies.len();
-            let mut items = original.clone();
+            let mut items = list.items.clone();
             for p in policies {
                 upsert(&mut items, p);
             }
-            let done = Diagnostic {
-                severity: Severity::Info,
-                ..Diagnostic::error(format!("rendered {count} NetworkPolicies"))
-            };
-            finish(&items, &original, lines.as_ref(), &Errors::one(done), 0)
+            let done = Diagnostic::info(format!("rendered {count} NetworkPolicies"));
+            finish(&list, items, vec![done])
         }
-        Err(errors) => finish(&original, &original, lines.as_ref(), &errors, 1),
+        Err(errors) => {
+            let items = list.items.clone();
+            finish(&list, items, errors.0)
+        }
     }
 }
 
-fn run(
-    list: &Map<String, Value>,
+/// The output for a run that failed before the function could start (no
+/// repository root, say): the input items back, with the errors.
+pub fn fail(input: &str, errors: Errors) -> Processed {
+    match parse(input) {
+        Ok(list) => {
+            let items = list.items.clone();
+            finish(&list, items, errors.0)
+        }
+        Err(d) => finish(&ResourceList::empty(), Vec::new(), vec![d]),
+    }
+}
+
+impl ResourceList {
+    fn empty() -> ResourceList {
+        ResourceList {
+            items: Vec::new(),
+            function_config: None,
+            lines: None,
+        }
+    }
+}
+
+fn render(
+    list: &ResourceList,
+    files: &dyn Files,
     dir: &Path,
-    root: Option<&Path>,
 ) -> Result<Vec<NetworkPolicy>, Errors> {
-    let config = list
-        .get("functionConfig")
-        .filter(|c| !c.is_null())
-        .ok_or_else(|| {
-            Diagnostic::error(format!(
-                "no functionConfig: give a {KIND} ({API_VERSION}) as the function's config"
-            ))
-        })?;
-    let kind = config
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("nothing");
-    if kind != KIND {
+    let config = list.function_config.as_ref().ok_or_else(|| {
+        Diagnostic::error(format!(
+            "no functionConfig: give a {KIND} ({API_VERSION}) as the function's config"
+        ))
+    })?;
+    if !detect::is_set(config) {
+        let kind = config
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("nothing");
         return Err(Diagnostic::error(format!(
             "functionConfig must be a {KIND} ({API_VERSION}), found {kind:?}"
         ))
-        .at_field(crate::diag::field::FieldPath::keys(&["functionConfig", "kind"]))
+        .at_field(FieldPath::keys(&["functionConfig", "kind"]))
         .into());
     }
     let display = annotation(config, "internal.config.kubernetes.io/path")
         .or_else(|| annotation(config, "config.kubernetes.io/path"))
         .unwrap_or("functionConfig")
         .to_string();
-    let root = match root {
-        Some(r) => r
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("--root {}: {e}", r.display())))?,
-        None => load::find_root(dir).ok_or_else(|| {
-            Diagnostic::error(format!(
-                "no repository root (a directory holding .git) at or above {}; pass --root",
-                dir.display()
-            ))
-        })?,
-    };
-    let dir = dir
-        .canonicalize()
-        .map_err(|e| Diagnostic::error(format!("{}: {e}", dir.display())))?;
     let reference = ResourceRef {
         api_version: API_VERSION.into(),
         kind: KIND.into(),
@@ -127,67 +132,19 @@ fn run(
                 .collect(),
         )
     };
-    let loaded = load::load(
-        Input {
-            text: yaml::to_string(config),
-            display,
-            dir,
-        },
-        &root,
-    )
-    .map_err(attach)?;
-    let templates = load::template_set(&loaded).map_err(attach)?;
-    render::render(&loaded, &templates).map_err(attach)
+    let input = Input {
+        text: yaml::to_string(config),
+        display,
+        dir: dir.to_path_buf(),
+        path: None,
+    };
+    pipeline::render_input(files, input)
+        .map(|r| r.policies)
+        .map_err(attach)
 }
 
 fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
-}
-
-fn parse_list(input: &str) -> Result<Map<String, Value>, Box<Diagnostic>> {
-    let mut docs = yaml::parse_documents(input).map_err(|e| {
-        Diagnostic::error(format!("input is not valid YAML: {}", e.message))
-            .in_file("stdin")
-            .at_line(e.line)
-    })?;
-    if docs.len() != 1 {
-        return Err(Box::new(
-            Diagnostic::error(format!(
-                "expected one ResourceList document on stdin, found {}",
-                docs.len()
-            ))
-            .in_file("stdin"),
-        ));
-    }
-    let Value::Object(mut list) = docs.remove(0) else {
-        return Err(Box::new(
-            Diagnostic::error("expected a ResourceList mapping on stdin").in_file("stdin"),
-        ));
-    };
-    let kind = list
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("nothing");
-    if kind != "ResourceList" && kind != "List" {
-        return Err(Box::new(
-            Diagnostic::error(format!(
-                "expected kind ResourceList on stdin, found {kind:?}"
-            ))
-            .in_file("stdin"),
-        ));
-    }
-    match list.get("items") {
-        None | Some(Value::Null) => {
-            list.insert("items".into(), Value::Array(Vec::new()));
-        }
-        Some(Value::Array(_)) => {}
-        Some(_) => {
-            return Err(Box::new(
-                Diagnostic::error("ResourceList items must be a list").in_file("stdin"),
-            ));
-        }
-    }
-    Ok(list)
 }
 
 /// Adds a rendered policy, replacing an item with the same identity in
@@ -227,47 +184,20 @@ fn upsert(items: &mut Vec<Value>, policy: NetworkPolicy) {
     }
 }
 
-/// Writes the output ResourceList: unchanged input items as they came in.
-fn finish(
-    items: &[Value],
-    original: &[Value],
-    lines: Option<&passthrough::ItemLines>,
-    diagnostics: &Errors,
-    exit_code: i32,
-) -> Processed {
-    let results = Value::Array(diagnostics.0.iter().map(result).collect());
+/// The output ResourceList: unchanged input items as they came in; the
+/// status from the worst result.
+fn finish(list: &ResourceList, items: Vec<Value>, diagnostics: Vec<Diagnostic>) -> Processed {
+    let failed = diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diag::Severity::Error);
     Processed {
-        stdout: passthrough::write(items, original, lines, &results),
-        exit_code,
-        diagnostics: diagnostics.clone(),
+        stdout: passthrough::write(
+            &items,
+            &list.items,
+            list.lines.as_ref(),
+            &results::results(&diagnostics),
+        ),
+        status: Status::findings_if(failed),
+        diagnostics,
     }
-}
-
-/// One KRM `results` entry.
-fn result(d: &Diagnostic) -> Value {
-    let mut r = Map::new();
-    let mut message = d.message.clone();
-    if let (Some(file), Some(line)) = (&d.file, d.line) {
-        message = format!("{file}:{line}: {message}");
-    }
-    r.insert("message".into(), Value::String(message));
-    r.insert("severity".into(), Value::String(d.severity.as_str().into()));
-    if let Some(res) = &d.resource {
-        let mut rr = json!({"apiVersion": res.api_version, "kind": res.kind, "name": res.name});
-        if let Some(ns) = &res.namespace {
-            rr["namespace"] = Value::String(ns.clone());
-        }
-        r.insert("resourceRef".into(), rr);
-    }
-    if let Some(field) = &d.field {
-        if d.resource.is_some() {
-            r.insert("field".into(), json!({"path": field.to_string()}));
-        } else {
-            r.insert("tags".into(), json!({"field": field.to_string()}));
-        }
-    }
-    if let Some(file) = &d.file {
-        r.insert("file".into(), json!({"path": file}));
-    }
-    Value::Object(r)
 }

@@ -7,10 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::ResourceRef;
-use crate::engine::{Cluster, Selector};
 use crate::diag::field::FieldPath;
-use crate::k8s::{LabelSelector, Labels, NetworkPolicy, Peer, PolicyPort, PolicyType};
+use crate::engine::{Cluster, Selector};
 use crate::k8s::manifest::{self, Doc, Manifests};
+use crate::k8s::{LabelSelector, Labels, NetworkPolicy, Peer, PolicyPort, PolicyType};
 
 use super::origin::{labels_field, note_renames, resource_of};
 use super::{Code, Finding};
@@ -175,7 +175,7 @@ impl Ctx {
                 }
             }
         }
-        let cluster = m.cluster();
+        let cluster = Cluster::from_manifests(&m);
         let policies = m
             .policies
             .into_iter()

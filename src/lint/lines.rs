@@ -106,8 +106,8 @@ pub(super) fn fill(file: &str, text: &str, findings: &mut [Finding]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::{ResourceRef, Severity};
     use crate::diag::field::FieldPath;
+    use crate::diag::{ResourceRef, Severity};
     use crate::lint::Code;
 
     fn finding(index: usize, field: &str) -> Finding {

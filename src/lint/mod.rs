@@ -15,13 +15,11 @@ mod code;
 mod context;
 mod lines;
 mod origin;
-pub mod output;
-pub mod resource_list;
 mod rules;
 mod subset;
 
-use crate::diag::{Diagnostic, Errors, ResourceRef, Severity};
 use crate::diag::field::FieldPath;
+use crate::diag::{Diagnostic, Errors, ResourceRef, Severity};
 use crate::k8s::manifest::{self, Doc};
 
 pub use code::Code;
@@ -48,15 +46,18 @@ pub struct Finding {
 impl Finding {
     /// The finding as a [`Diagnostic`]; the message starts with the code.
     pub fn diagnostic(&self) -> Diagnostic {
-        Diagnostic {
-            severity: self.severity,
-            message: format!("{}: {}", self.code, self.message),
-            file: (!self.file.is_empty()).then(|| self.file.clone()),
-            line: self.line,
-            field: (!self.field.0.is_empty()).then(|| self.field.clone()),
-            resource: Some(self.resource.clone()),
-            source: None,
+        let mut d = Diagnostic::new(self.severity, format!("{}: {}", self.code, self.message))
+            .at_line(self.line)
+            .about(self.resource.clone())
+            .tagged("code", self.code.id())
+            .tagged("rule", self.code.name());
+        if !self.file.is_empty() {
+            d = d.in_file(self.file.clone()).at_index(self.index);
         }
+        if !self.field.0.is_empty() {
+            d = d.at_field(self.field.clone());
+        }
+        d
     }
 
     fn sort_key(&self) -> (&str, usize, Code, &FieldPath, &str) {
@@ -119,7 +120,28 @@ pub fn lint_docs(docs: &[Doc]) -> Vec<Finding> {
     findings
 }
 
-/// True if any finding has error severity (the run exits 1).
+/// True if any finding has error severity.
 pub fn has_errors(findings: &[Finding]) -> bool {
-    findings.iter().any(|f| f.severity == Severity::Error)
+    FailOn::Error.fails(findings)
+}
+
+/// The least severe finding that fails a run (`--fail-on`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FailOn {
+    /// Errors fail; warnings and info do not.
+    #[default]
+    Error,
+    /// Errors and warnings fail.
+    Warning,
+}
+
+impl FailOn {
+    /// True if some finding is at least as severe as this level.
+    pub fn fails(self, findings: &[Finding]) -> bool {
+        let worst = match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+        };
+        findings.iter().any(|f| f.severity <= worst)
+    }
 }

@@ -7,7 +7,7 @@ use crate::spec::PortValue;
 
 /// A parsed port reference.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PortSpec {
+pub enum PortRef {
     /// One port, or the inclusive range `port..=end`.
     Number {
         port: u16,
@@ -19,9 +19,9 @@ pub enum PortSpec {
 }
 
 /// Parses and checks one port reference.
-pub fn parse(value: &PortValue) -> Result<PortSpec, String> {
+pub fn parse(value: &PortValue) -> Result<PortRef, String> {
     match value {
-        PortValue::Number(n) => Ok(PortSpec::Number {
+        PortValue::Number(n) => Ok(PortRef::Number {
             port: number(*n)?,
             end: None,
             protocol: Protocol::TCP,
@@ -37,7 +37,7 @@ fn number(n: i64) -> Result<u16, String> {
     }
 }
 
-fn parse_text(text: &str) -> Result<PortSpec, String> {
+fn parse_text(text: &str) -> Result<PortRef, String> {
     let (body, protocol) = match text.split_once('/') {
         Some((body, proto)) => (
             body,
@@ -61,14 +61,14 @@ fn parse_text(text: &str) -> Result<PortSpec, String> {
         if end < port {
             return Err(format!("range {text:?} ends before it starts"));
         }
-        return Ok(PortSpec::Number {
+        return Ok(PortRef::Number {
             port,
             end: (end != port).then_some(end),
             protocol,
         });
     }
     if body.chars().all(|c| c.is_ascii_digit()) {
-        return Ok(PortSpec::Number {
+        return Ok(PortRef::Number {
             port: num(body)?,
             end: None,
             protocol,
@@ -80,14 +80,14 @@ fn parse_text(text: &str) -> Result<PortSpec, String> {
         ));
     }
     names::port_name(body)?;
-    Ok(PortSpec::Named(body.to_string()))
+    Ok(PortRef::Named(body.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> Result<PortSpec, String> {
+    fn text(s: &str) -> Result<PortRef, String> {
         parse(&PortValue::Text(s.into()))
     }
 
@@ -96,7 +96,7 @@ mod tests {
         let tcp = Protocol::TCP;
         assert_eq!(
             parse(&PortValue::Number(8080)),
-            Ok(PortSpec::Number {
+            Ok(PortRef::Number {
                 port: 8080,
                 end: None,
                 protocol: tcp
@@ -104,7 +104,7 @@ mod tests {
         );
         assert_eq!(
             text("53/UDP"),
-            Ok(PortSpec::Number {
+            Ok(PortRef::Number {
                 port: 53,
                 end: None,
                 protocol: Protocol::UDP
@@ -112,7 +112,7 @@ mod tests {
         );
         assert_eq!(
             text("8000-8010/TCP"),
-            Ok(PortSpec::Number {
+            Ok(PortRef::Number {
                 port: 8000,
                 end: Some(8010),
                 protocol: tcp
@@ -120,7 +120,7 @@ mod tests {
         );
         assert_eq!(
             text("8000-8010"),
-            Ok(PortSpec::Number {
+            Ok(PortRef::Number {
                 port: 8000,
                 end: Some(8010),
                 protocol: tcp
@@ -128,14 +128,14 @@ mod tests {
         );
         assert_eq!(
             text("9/SCTP"),
-            Ok(PortSpec::Number {
+            Ok(PortRef::Number {
                 port: 9,
                 end: None,
                 protocol: Protocol::SCTP
             })
         );
-        assert_eq!(text("metrics"), Ok(PortSpec::Named("metrics".into())));
-        assert_eq!(text("http-2"), Ok(PortSpec::Named("http-2".into())));
+        assert_eq!(text("metrics"), Ok(PortRef::Named("metrics".into())));
+        assert_eq!(text("http-2"), Ok(PortRef::Named("http-2".into())));
     }
 
     #[test]

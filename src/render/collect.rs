@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::diag::field::FieldPath;
 use crate::diag::{Diagnostic, Errors, ResourceRef};
 use crate::engine;
-use crate::diag::field::FieldPath;
-use crate::k8s::{Labels, NetworkPolicy, Peer};
-use crate::model::{Model, Target};
-use crate::render::templates::Rendered;
 use crate::k8s::yaml;
+use crate::k8s::{Labels, NetworkPolicy, Peer};
+use crate::model::{Model, Target, naming};
+use crate::render::templates::Rendered;
 
 const API_VERSION: &str = "networking.k8s.io/v1";
 const KIND: &str = "NetworkPolicy";
@@ -54,11 +54,7 @@ fn wildcards(model: &Model) -> Wildcards {
     let mut all_pods = BTreeSet::new();
     let mut all_peers = BTreeSet::new();
     for direction in &model.default_deny {
-        all_pods.insert(format!(
-            "default-deny-{}{}",
-            direction.as_str().to_lowercase(),
-            model.suffix
-        ));
+        all_pods.insert(naming::default_deny_policy(*direction, &model.suffix));
     }
     for flow in &model.flows {
         if let Some(name) = &flow.ingress_name {

@@ -10,6 +10,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::diag::{Diagnostic, Errors};
 use crate::model::Model;
+use crate::spec::TemplateDir;
+use crate::spec::files::Files;
 
 /// The templates compiled into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -65,6 +67,36 @@ impl TemplateSet {
     pub fn insert(&mut self, name: String, source: Source) {
         self.0.insert(name, source);
     }
+}
+
+/// The built-in templates, overridden and extended by the `*.yaml.j2`
+/// files of each template directory, later directories winning. Every
+/// file is read through `files`, so it must lie inside the repository root
+/// and be a regular file.
+pub fn load(dirs: &[TemplateDir], files: &dyn Files) -> Result<TemplateSet, Errors> {
+    let mut set = TemplateSet::builtin();
+    for dir in dirs {
+        let entries = files.list(&dir.path).map_err(|e| {
+            Diagnostic::error(format!("cannot read template directory: {e}"))
+                .in_file(dir.display.clone())
+        })?;
+        for entry in entries {
+            let Some(name) = entry
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .filter(|n| n.ends_with(".yaml.j2"))
+            else {
+                continue;
+            };
+            let origin = files.display(&entry.path);
+            let text = files.read(&entry.path).map_err(|e| {
+                Diagnostic::error(format!("cannot read template: {e}")).in_file(origin.clone())
+            })?;
+            set.insert(name.to_string(), Source { text, origin });
+        }
+    }
+    Ok(set)
 }
 
 /// The output of one template.

@@ -13,7 +13,60 @@ use crate::analyze::workload_id;
 use crate::engine::{Cluster, PolicyRef};
 use crate::k8s::PolicyType;
 
-use super::{describe, ports_text};
+use super::{Format, Options, describe, ports_text, unsupported};
+
+/// The formats `check` writes.
+pub const FORMATS: [Format; 2] = [Format::Text, Format::Json];
+
+/// Writes the answer in `format`.
+pub fn write(
+    cluster: &Cluster,
+    a: &Answer,
+    format: Format,
+    _options: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => write_check(cluster, a, out),
+        Format::Json => super::json(&json_answer(cluster, a), out),
+        other => Err(unsupported("a check answer", other)),
+    }
+}
+
+/// The answer as data: the verdict and each side's evidence.
+fn json_answer(cluster: &Cluster, a: &Answer) -> serde_json::Value {
+    let side = |s: &Side| match s {
+        Side::External => serde_json::json!({"allowed": true, "isolated": false, "external": true}),
+        Side::Open => serde_json::json!({"allowed": true, "isolated": false}),
+        Side::Isolated {
+            by,
+            admitted_by,
+            coverage,
+            peer_ports,
+        } => serde_json::json!({
+            "allowed": s.allows(),
+            "isolated": true,
+            "isolatedBy": by.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "admittedBy": admitted_by.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "coverage": match coverage {
+                Coverage::All => "all",
+                Coverage::Part => "part",
+                Coverage::None => "none",
+            },
+            "peerPorts": ports_text(peer_ports),
+        }),
+    };
+    let q = &a.question;
+    serde_json::json!({
+        "from": party(cluster, &q.from),
+        "to": party(cluster, &q.to),
+        "port": q.port,
+        "protocol": q.protocol.as_str(),
+        "allowed": a.allowed,
+        "egress": side(&a.egress),
+        "ingress": side(&a.ingress),
+    })
+}
 
 /// `ns/name`, `external:10.1.2.3` or `external:10.0.0.0/8`.
 pub fn party(cluster: &Cluster, p: &Party) -> String {

@@ -1,59 +1,117 @@
-//! Formatters: an [`Analysis`] (or a `check` answer) in, bytes out.
+//! The only formatters: data in, bytes out.
 //!
-//! One file per format. Every formatter writes to any `io::Write`, streams
-//! connections instead of building the whole text in memory, and writes the
-//! same bytes for the same input (workloads in `namespace/name` order,
-//! ports sorted, no time stamps).
+//! One tree by subject: [`analyze`] (connectivity of manifests), [`check`]
+//! (one question's answer), [`diff`] (a diff or the pairwise table),
+//! [`lint`] (findings), [`policies`] (the rendered policies) and
+//! [`diagnostics`] (errors for a person). Every subject has one writer,
+//!
+//! ```text
+//! write(&subject, Format, &Options, &mut dyn io::Write) -> io::Result<()>
+//! ```
+//!
+//! and every format writes the same bytes for the same input (sorted, no
+//! time stamps).
 
+pub mod analyze;
 pub mod check;
 pub mod describe;
-pub mod dot;
-pub mod json;
-pub mod md;
-pub mod mermaid;
-pub mod summary;
-pub mod table;
+pub mod diagnostics;
+pub mod diff;
+pub mod lint;
+pub mod policies;
 
-use std::io::{self, Write};
+use std::fmt;
+use std::io;
 
 use crate::analyze::{Analysis, ExternalAddresses, ExternalRow};
 use crate::engine::PortSet;
 use crate::k8s::{PolicyType, Protocol};
 
-/// The output formats of `netpolgen analyze`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Every output format of every command; each subject writes a subset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
+    /// A YAML stream of objects.
+    Yaml,
+    /// JSON: the subject's data as it is.
     Json,
+    /// Plain text for a terminal or a log.
+    Text,
+    /// Rows grouped for reading.
     Table,
+    /// Graphviz.
     Dot,
+    /// A Mermaid flowchart.
     Mermaid,
+    /// Markdown for a pull-request comment.
     Md,
+    /// Counts only.
     Summary,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+impl Format {
+    pub const ALL: [Format; 9] = [
+        Format::Yaml,
+        Format::Json,
+        Format::Text,
+        Format::Table,
+        Format::Dot,
+        Format::Mermaid,
+        Format::Md,
+        Format::Summary,
+        Format::Sarif,
+    ];
+
+    /// The name the command line spells.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Text => "text",
+            Format::Table => "table",
+            Format::Dot => "dot",
+            Format::Mermaid => "mermaid",
+            Format::Md => "md",
+            Format::Summary => "summary",
+            Format::Sarif => "sarif",
+        }
+    }
+
+    /// The format of that name.
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Options every format honours where it applies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
-    /// Leave denied connections out (json, table, md; the graphs only ever
-    /// show allowed flows, the summary only counts).
+    /// Leave denied connections out (analyze json, table, md).
     pub allowed_only: bool,
+    /// Colour text output.
+    pub color: bool,
 }
 
-/// Writes `analysis` in `format`.
-pub fn write(
-    format: Format,
-    analysis: &Analysis<'_>,
-    options: &Options,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
-        Format::Json => json::write_json(analysis, options, out),
-        Format::Table => table::write_table(analysis, options, out),
-        Format::Dot => dot::write_dot(analysis, out),
-        Format::Mermaid => mermaid::write_mermaid(analysis, out),
-        Format::Md => md::write_md(analysis, options, out),
-        Format::Summary => summary::write_summary(&analysis.summary(), analysis, out),
-    }
+/// The error a subject's writer returns for a format it does not write
+/// (the command line offers only the formats each command writes).
+pub fn unsupported(subject: &str, format: Format) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{subject} cannot be written as {format}"),
+    )
+}
+
+/// Any serializable subject as pretty-printed JSON and one newline.
+pub fn json<T: serde::Serialize>(value: &T, out: &mut dyn io::Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// `any` for every port of every protocol, else the set (`none` if empty).

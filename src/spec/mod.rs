@@ -2,6 +2,9 @@
 //! serde structs. Unknown fields are errors. Maps are sorted, so the order of
 //! keys in the file never changes the output.
 
+mod chain;
+pub mod detect;
+pub mod files;
 pub mod merge;
 
 use std::collections::BTreeMap;
@@ -9,6 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::k8s::{Labels, ObjectMeta, PolicyType};
+
+pub use chain::{Input, Loaded, TemplateDir, load};
 
 /// The only apiVersion and kind netpolgen accepts as its configuration.
 pub const API_VERSION: &str = "netpolgen.io/v1alpha1";

@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::{PortMatcher, effective_policy_types};
 use crate::diag::field::FieldPath;
+use crate::engine::{PortMatcher, effective_policy_types};
 use crate::k8s::{Peer, PolicyType, Protocol};
 use crate::lint::context::{Ctx, RuleView, effective_rules};
 use crate::lint::{Code, Finding};

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::{effective_policy_types, validate};
 use crate::diag::field::FieldPath;
+use crate::engine::{effective_policy_types, validate};
 use crate::k8s::PolicyType;
 use crate::lint::context::{Ctx, list_key};
 use crate::lint::{Code, Finding};

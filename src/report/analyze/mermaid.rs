@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use crate::analyze::Analysis;
 use crate::k8s::PolicyType;
 
-use super::{external_label, port_list, ports_text};
+use crate::report::{external_label, port_list, ports_text};
 
 /// Text inside a quoted Mermaid label.
 fn label(s: &str) -> String {

@@ -1,7 +1,7 @@
 //! Markdown for a pull-request comment: a summary line, then the
 //! connectivity and the object diffs, each under a heading and folded.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use super::{counts, external_reason, placeholders, reason};
 use crate::diff::all::Table;
@@ -39,13 +39,12 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}")
 }
 
-pub fn diff(d: &Diff) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "### netpolgen diff: {} → {}\n", code(&d.a), code(&d.b));
+pub fn diff(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "### netpolgen diff: {} → {}\n", code(&d.a), code(&d.b))?;
     if d.is_empty() {
-        out.push_str("No differences: the same objects and the same connections.\n");
-        notes(&mut out, &d.notes);
-        return out;
+        out.write_all(b"No differences: the same objects and the same connections.\n")?;
+        notes(out, &d.notes)?;
+        return Ok(());
     }
     let c = &d.connectivity;
     let of = |k: Change| d.objects.iter().filter(|o| o.change == k).count();
@@ -56,59 +55,59 @@ pub fn diff(d: &Diff) -> String {
         count(of(Change::Removed), "removed")
     );
     let conns = counts(c);
-    let _ = writeln!(out, "**Connections:** {conns}. **Objects:** {objects}.\n");
+    writeln!(out, "**Connections:** {conns}. **Objects:** {objects}.\n")?;
     let ph = placeholders(d);
     if !ph.is_empty() {
         let parts: Vec<String> = ph
             .iter()
             .map(|(p, a, b)| format!("{} = {} / {}", code(p), code(a), code(b)))
             .collect();
-        let _ = writeln!(out, "Normalized (a / b): {}.\n", parts.join(", "));
+        writeln!(out, "Normalized (a / b): {}.\n", parts.join(", "))?;
     }
 
-    out.push_str("#### Connectivity\n\n");
+    out.write_all(b"#### Connectivity\n\n")?;
     if c.is_empty() {
-        out.push_str("No connection added or removed.\n\n");
+        out.write_all(b"No connection added or removed.\n\n")?;
     } else {
-        let _ = writeln!(out, "<details open><summary>{conns}</summary>\n");
-        out.push_str("| | connection | why |\n| --- | --- | --- |\n");
+        writeln!(out, "<details open><summary>{conns}</summary>\n")?;
+        out.write_all(b"| | connection | why |\n| --- | --- | --- |\n")?;
         for r in &c.removed {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "| removed | {} | {} |",
                 code(&r.flow.to_string()),
                 text(&reason(r, false))
-            );
+            )?;
         }
         for a in &c.added {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "| added | {} | {} |",
                 code(&a.flow.to_string()),
                 text(&reason(a, true))
-            );
+            )?;
         }
         for (what, list) in [
             ("removed", &c.external_removed),
             ("added", &c.external_added),
         ] {
             for e in list {
-                let _ = writeln!(
+                writeln!(
                     out,
                     "| {what} | {} | {} |",
                     code(&e.flow.to_string()),
                     text(&external_reason(e, what))
-                );
+                )?;
             }
         }
-        out.push_str("\n</details>\n\n");
+        out.write_all(b"\n</details>\n\n")?;
     }
 
-    out.push_str("#### Objects\n\n");
+    out.write_all(b"#### Objects\n\n")?;
     if d.objects.is_empty() {
-        out.push_str("No object changed.\n\n");
+        out.write_all(b"No object changed.\n\n")?;
     } else {
-        let _ = writeln!(out, "<details><summary>{objects}</summary>\n");
+        writeln!(out, "<details><summary>{objects}</summary>\n")?;
         let mut body = String::new();
         for o in &d.objects {
             let path = o.path();
@@ -117,62 +116,65 @@ pub fn diff(d: &Diff) -> String {
                 Change::Removed => (format!("a/{path}"), "/dev/null".to_string()),
                 Change::Changed => (format!("a/{path}"), format!("b/{path}")),
             };
-            let _ = write!(body, "--- {from}\n+++ {to}\n{}", o.hunks);
+            body.push_str(&format!("--- {from}\n+++ {to}\n{}", o.hunks));
         }
         let fence = "`".repeat((longest_run(&body, '`') + 1).max(3));
-        let _ = writeln!(out, "{fence}diff\n{body}{fence}\n\n</details>\n");
+        writeln!(out, "{fence}diff\n{body}{fence}\n\n</details>\n")?;
     }
-    notes(&mut out, &d.notes);
-    out
+    notes(out, &d.notes)?;
+    Ok(())
 }
 
-fn notes(out: &mut String, notes: &[String]) {
+fn notes(out: &mut dyn Write, notes: &[String]) -> io::Result<()> {
     for n in notes {
-        let _ = writeln!(out, "> Note: {n}");
+        writeln!(out, "> Note: {n}")?;
     }
+    Ok(())
 }
 
 /// The count matrix as a table, then the flows behind each non-zero cell.
-pub fn table(t: &Table) -> String {
-    let mut out = String::new();
-    out.push_str("### netpolgen diff --all\n\n");
-    out.push_str("Flows allowed in the row's environment and not in the column's");
-    out.push_str(if t.normalized {
-        " (normalized).\n\n"
-    } else {
-        ".\n\n"
-    });
-    out.push_str("| has \\ lacks |");
+pub fn table(t: &Table, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"### netpolgen diff --all\n\n")?;
+    out.write_all(b"Flows allowed in the row's environment and not in the column's")?;
+    out.write_all(
+        if t.normalized {
+            " (normalized).\n\n"
+        } else {
+            ".\n\n"
+        }
+        .as_bytes(),
+    )?;
+    out.write_all(b"| has \\ lacks |")?;
     for e in &t.environments {
-        let _ = write!(out, " {} |", code(e));
+        write!(out, " {} |", code(e))?;
     }
-    out.push_str("\n| --- |");
-    out.push_str(&" ---: |".repeat(t.environments.len()));
-    out.push('\n');
+    out.write_all(b"\n| --- |")?;
+    out.write_all((&" ---: |".repeat(t.environments.len())).as_bytes())?;
+    writeln!(out)?;
     for has in &t.environments {
-        let _ = write!(out, "| {} |", code(has));
+        write!(out, "| {} |", code(has))?;
         for lacks in &t.environments {
             let cell = t.cell(has, lacks);
-            let _ = write!(out, " {cell} |");
+            write!(out, " {cell} |")?;
         }
-        out.push('\n');
+        writeln!(out)?;
     }
     for p in t.pairs.iter().filter(|p| !p.flows.is_empty()) {
-        let _ = writeln!(
+        writeln!(
             out,
             "\n<details><summary>{} has, {} lacks: {}</summary>\n",
             text(&p.has),
             text(&p.lacks),
             p.flows.len()
-        );
+        )?;
         for f in &p.flows {
-            let _ = writeln!(out, "- {}", code(&f.to_string()));
+            writeln!(out, "- {}", code(&f.to_string()))?;
         }
-        out.push_str("\n</details>\n");
+        out.write_all(b"\n</details>\n")?;
     }
     if !t.notes.is_empty() {
-        out.push('\n');
-        notes(&mut out, &t.notes);
+        writeln!(out)?;
+        notes(out, &t.notes)?;
     }
-    out
+    Ok(())
 }

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::source::{TempDir, error};
-use crate::diag::Errors;
+use super::TempDir;
+use crate::diag::{Diagnostic, Errors};
 
 /// A revision of the repository, extracted for reading.
 #[derive(Debug)]
@@ -151,4 +151,10 @@ fn archive(top: &Path, commit: &str, into: &Path) -> Result<(), Errors> {
         )));
     }
     Ok(())
+}
+
+fn error(path: &Path, message: impl std::fmt::Display) -> Errors {
+    Diagnostic::error(message.to_string())
+        .in_file(path.display().to_string())
+        .into()
 }

@@ -1,20 +1,21 @@
 //! Text: git-style unified hunks per object, then one line per connection
 //! added or removed. Nothing at all when the sides do not differ.
 
-use std::fmt::Write;
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
 
 use super::{counts, external_reason, placeholders, reason};
 use crate::diff::all::Table;
 use crate::diff::{Change, Diff};
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const CYAN: &str = "\x1b[36m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+const RED: Style = AnsiColor::Red.on_default();
+const GREEN: Style = AnsiColor::Green.on_default();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+const BOLD: Style = Style::new().bold();
 
 /// Colours a line by its first character, as `git diff` does.
-fn paint(out: &mut String, line: &str, color: bool) {
+fn paint(out: &mut dyn Write, line: &str, color: bool) -> io::Result<()> {
     let code = match line.as_bytes().first() {
         _ if !color => None,
         _ if line.starts_with("---") || line.starts_with("+++") => Some(BOLD),
@@ -24,23 +25,18 @@ fn paint(out: &mut String, line: &str, color: bool) {
         _ => None,
     };
     match code {
-        Some(c) => {
-            let _ = writeln!(out, "{c}{line}{RESET}");
-        }
-        None => {
-            let _ = writeln!(out, "{line}");
-        }
+        Some(c) => writeln!(out, "{c}{line}{c:#}"),
+        None => writeln!(out, "{line}"),
     }
 }
 
-pub fn diff(d: &Diff, color: bool) -> String {
-    let mut out = String::new();
+pub fn diff(d: &Diff, color: bool, out: &mut dyn Write) -> io::Result<()> {
     if d.is_empty() {
-        return out;
+        return Ok(());
     }
-    let _ = writeln!(out, "a: {}\nb: {}", d.a, d.b);
+    writeln!(out, "a: {}\nb: {}", d.a, d.b)?;
     for (ph, a, b) in placeholders(d) {
-        let _ = writeln!(out, "normalized: {ph} is {a:?} in a, {b:?} in b");
+        writeln!(out, "normalized: {ph} is {a:?} in a, {b:?} in b")?;
     }
     for o in &d.objects {
         let path = o.path();
@@ -49,27 +45,19 @@ pub fn diff(d: &Diff, color: bool) -> String {
             Change::Removed => (format!("a/{path}"), "/dev/null".to_string()),
             Change::Changed => (format!("a/{path}"), format!("b/{path}")),
         };
-        paint(&mut out, &format!("--- {from}"), color);
-        paint(&mut out, &format!("+++ {to}"), color);
+        paint(out, &format!("--- {from}"), color)?;
+        paint(out, &format!("+++ {to}"), color)?;
         for line in o.hunks.lines() {
-            paint(&mut out, line, color);
+            paint(out, line, color)?;
         }
     }
     let c = &d.connectivity;
-    let _ = writeln!(out, "connectivity: {}", counts(c));
+    writeln!(out, "connectivity: {}", counts(c))?;
     for r in &c.removed {
-        paint(
-            &mut out,
-            &format!("- {}  ({})", r.flow, reason(r, false)),
-            color,
-        );
+        paint(out, &format!("- {}  ({})", r.flow, reason(r, false)), color)?;
     }
     for a in &c.added {
-        paint(
-            &mut out,
-            &format!("+ {}  ({})", a.flow, reason(a, true)),
-            color,
-        );
+        paint(out, &format!("+ {}  ({})", a.flow, reason(a, true)), color)?;
     }
     for (sign, what, list) in [
         ("-", "removed", &c.external_removed),
@@ -77,26 +65,25 @@ pub fn diff(d: &Diff, color: bool) -> String {
     ] {
         for e in list {
             paint(
-                &mut out,
+                out,
                 &format!("{sign} {}  ({})", e.flow, external_reason(e, what)),
                 color,
-            );
+            )?;
         }
     }
     for n in &d.notes {
-        let _ = writeln!(out, "note: {n}");
+        writeln!(out, "note: {n}")?;
     }
-    out
+    Ok(())
 }
 
 /// The count matrix, then the flows behind every non-zero cell.
-pub fn table(t: &Table, color: bool) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
+pub fn table(t: &Table, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
         out,
         "flows allowed in the row's environment and not in the column's{}",
         if t.normalized { " (normalized)" } else { "" }
-    );
+    )?;
     let width = t
         .environments
         .iter()
@@ -104,27 +91,27 @@ pub fn table(t: &Table, color: bool) -> String {
         .max()
         .unwrap_or(0)
         .max(4);
-    let _ = write!(out, "{:width$}", "");
+    write!(out, "{:width$}", "")?;
     for e in &t.environments {
-        let _ = write!(out, "  {e:>width$}");
+        write!(out, "  {e:>width$}")?;
     }
-    out.push('\n');
+    writeln!(out)?;
     for has in &t.environments {
-        let _ = write!(out, "{has:width$}");
+        write!(out, "{has:width$}")?;
         for lacks in &t.environments {
             let cell = t.cell(has, lacks);
-            let _ = write!(out, "  {cell:>width$}");
+            write!(out, "  {cell:>width$}")?;
         }
-        out.push('\n');
+        writeln!(out)?;
     }
     for p in t.pairs.iter().filter(|p| !p.flows.is_empty()) {
-        let _ = writeln!(out, "\n{} has, {} lacks:", p.has, p.lacks);
+        writeln!(out, "\n{} has, {} lacks:", p.has, p.lacks)?;
         for f in &p.flows {
-            paint(&mut out, &format!("+ {f}"), color);
+            paint(out, &format!("+ {f}"), color)?;
         }
     }
     for n in &t.notes {
-        let _ = writeln!(out, "note: {n}");
+        writeln!(out, "note: {n}")?;
     }
-    out
+    Ok(())
 }

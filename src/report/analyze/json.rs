@@ -16,7 +16,7 @@ use std::io::{self, Write};
 
 use crate::analyze::Analysis;
 
-use super::{Options, ports_text};
+use crate::report::{Options, ports_text};
 
 /// A JSON string literal.
 fn quote(s: &str) -> String {

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use crate::analyze::{Analysis, ExternalRow};
 use crate::k8s::PolicyType;
 
-use super::{Options, external_ends, ports_text, verdict};
+use crate::report::{Options, external_ends, ports_text, verdict};
 
 const PORT_WIDTH: usize = 11;
 

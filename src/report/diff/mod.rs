@@ -1,40 +1,41 @@
-//! Formatters: a [`Diff`] or a pairwise [`Table`] to text, JSON or
-//! markdown. Pure; they only read the data.
+//! `netpolgen diff`: a [`Diff`] or the pairwise [`Table`] as text, JSON or
+//! markdown.
 
-pub mod json;
 pub mod md;
 pub mod text;
 
-use super::Diff;
-use super::all::Table;
-use super::conn::{ExternalChange, FlowChange};
+use std::io::{self, Write};
 
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Unified hunks and connection lines, for a terminal or a log.
-    Text,
-    /// The data as it is, for tools.
-    Json,
-    /// A pull-request comment: both parts folded under headings.
-    Markdown,
-}
+use super::{Format, Options, unsupported};
+use crate::diff::Diff;
+use crate::diff::all::Table;
+use crate::diff::conn::{ExternalChange, FlowChange};
 
-/// Writes a diff. `color` applies to text only.
-pub fn diff(d: &Diff, format: Format, color: bool) -> String {
+/// The formats `diff` writes.
+pub const FORMATS: [Format; 3] = [Format::Text, Format::Json, Format::Md];
+
+/// Writes a diff; colour applies to text only.
+pub fn write(d: &Diff, format: Format, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Text => text::diff(d, color),
-        Format::Json => json::to_string(d),
-        Format::Markdown => md::diff(d),
+        Format::Text => text::diff(d, options.color, out),
+        Format::Json => super::json(d, out),
+        Format::Md => md::diff(d, out),
+        other => Err(unsupported("a diff", other)),
     }
 }
 
-/// Writes a pairwise table.
-pub fn table(t: &Table, format: Format, color: bool) -> String {
+/// Writes the pairwise table of `diff --all`.
+pub fn write_table(
+    t: &Table,
+    format: Format,
+    options: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        Format::Text => text::table(t, color),
-        Format::Json => json::to_string(t),
-        Format::Markdown => md::table(t),
+        Format::Text => text::table(t, options.color, out),
+        Format::Json => super::json(t, out),
+        Format::Md => md::table(t, out),
+        other => Err(unsupported("a diff table", other)),
     }
 }
 
@@ -50,7 +51,7 @@ pub fn external_reason(e: &ExternalChange, what: &str) -> String {
 }
 
 /// The connection counts, with external traffic when any changed.
-pub fn counts(c: &super::conn::ConnDiff) -> String {
+pub fn counts(c: &crate::diff::conn::ConnDiff) -> String {
     let mut s = format!(
         "{} added, {} removed, {} unchanged",
         c.added.len(),
@@ -95,7 +96,7 @@ pub fn reason(c: &FlowChange, added: bool) -> String {
 
 /// `placeholder: a-value / b-value` lines of a normalised diff.
 pub fn placeholders(d: &Diff) -> Vec<(&'static str, String, String)> {
-    use super::normalize::{ENVIRONMENT, NAMESPACE, SUFFIX};
+    use crate::diff::normalize::{ENVIRONMENT, NAMESPACE, SUFFIX};
     let Some([a, b]) = &d.normalized else {
         return Vec::new();
     };

@@ -1,11 +1,31 @@
-//! Report writers: text, JSON and SARIF 2.1.0. Each takes the sorted
-//! findings and returns the whole report; none reorders or drops anything.
+//! `netpolgen lint`: the sorted findings as text, JSON or SARIF 2.1.0;
+//! none reorders or drops anything.
+
+use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
+use super::{Format, Options, unsupported};
 use crate::diag::{ResourceRef, Severity};
+use crate::lint::{Code, Finding};
 
-use super::{Code, Finding};
+/// The formats `lint` writes.
+pub const FORMATS: [Format; 3] = [Format::Text, Format::Json, Format::Sarif];
+
+/// Writes the findings in `format`.
+pub fn write(
+    findings: &[Finding],
+    format: Format,
+    _options: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text(findings, out),
+        Format::Json => super::json(&json_doc(findings), out),
+        Format::Sarif => super::json(&sarif(findings), out),
+        other => Err(unsupported("lint findings", other)),
+    }
+}
 
 /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects.
 pub fn resource_name(r: &ResourceRef) -> String {
@@ -18,8 +38,7 @@ pub fn resource_name(r: &ResourceRef) -> String {
 /// One line per finding:
 /// `file:line: severity CODE Kind/ns/name field: message`. Without a line
 /// number the location is `file (document N)`, N counting from 0.
-pub fn text(findings: &[Finding]) -> String {
-    let mut out = String::new();
+pub fn text(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     for f in findings {
         let location = match f.line {
             Some(line) => format!("{}:{line}", f.file),
@@ -30,15 +49,16 @@ pub fn text(findings: &[Finding]) -> String {
         } else {
             format!(" {}", f.field)
         };
-        out.push_str(&format!(
-            "{location}: {} {} {}{field}: {}\n",
+        writeln!(
+            out,
+            "{location}: {} {} {}{field}: {}",
             f.severity.as_str(),
             f.code,
             resource_name(&f.resource),
             f.message
-        ));
+        )?;
     }
-    out
+    Ok(())
 }
 
 /// `N errors, N warnings, N info` (for stderr).
@@ -63,8 +83,8 @@ fn resource_json(r: &ResourceRef) -> Value {
     Value::Object(m)
 }
 
-/// `{"findings": [...], "summary": {...}}`, keys in a fixed order, pretty-printed.
-pub fn json(findings: &[Finding]) -> String {
+/// `{"findings": [...], "summary": {...}}`, keys in a fixed order.
+fn json_doc(findings: &[Finding]) -> Value {
     let list: Vec<Value> = findings
         .iter()
         .map(|f| {
@@ -82,17 +102,10 @@ pub fn json(findings: &[Finding]) -> String {
         })
         .collect();
     let (e, w, i) = counts(findings);
-    let doc = json!({
+    json!({
         "findings": list,
         "summary": {"errors": e, "warnings": w, "info": i},
-    });
-    pretty(&doc)
-}
-
-fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+    })
 }
 
 fn sarif_level(s: Severity) -> &'static str {
@@ -122,7 +135,7 @@ fn uri(path: &str) -> String {
 }
 
 /// A minimal SARIF 2.1.0 log: one run, every rule in `tool.driver.rules`.
-pub fn sarif(findings: &[Finding]) -> String {
+fn sarif(findings: &[Finding]) -> Value {
     let rules: Vec<Value> = Code::ALL
         .iter()
         .map(|c| {
@@ -164,7 +177,7 @@ pub fn sarif(findings: &[Finding]) -> String {
             })
         })
         .collect();
-    let log = json!({
+    json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -174,8 +187,7 @@ pub fn sarif(findings: &[Finding]) -> String {
             }},
             "results": results,
         }],
-    });
-    pretty(&log)
+    })
 }
 
 #[cfg(test)]

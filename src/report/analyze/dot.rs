@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use crate::analyze::Analysis;
 
-use super::{external_ends, port_list, ports_text};
+use crate::report::{external_ends, port_list, ports_text};
 
 /// A DOT double-quoted string.
 fn q(s: &str) -> String {
@@ -38,7 +38,7 @@ pub fn write_dot(a: &Analysis<'_>, out: &mut dyn Write) -> io::Result<()> {
     let external: Vec<_> = a.external().into_iter().filter(|r| r.allowed).collect();
     let mut nodes: Vec<String> = external
         .iter()
-        .map(|r| super::external_label(&r.addresses))
+        .map(|r| crate::report::external_label(&r.addresses))
         .collect();
     nodes.sort();
     nodes.dedup();

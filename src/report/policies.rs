@@ -1,0 +1,37 @@
+//! The rendered policies: a YAML stream (each document after `---`), or as
+//! `kubectl get -o json` prints several objects, one `v1` `List`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Format, Options, unsupported};
+use crate::k8s::yaml;
+
+/// The formats `render` writes.
+pub const FORMATS: [Format; 2] = [Format::Yaml, Format::Json];
+
+/// Writes `objects` in `format`.
+pub fn write<T: Serialize>(
+    objects: &[T],
+    format: Format,
+    _options: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Yaml => out.write_all(yaml::to_stream(objects).as_bytes()),
+        Format::Json => super::json(
+            &serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects}),
+            out,
+        ),
+        other => Err(unsupported("policies", other)),
+    }
+}
+
+/// [`write`] into a string.
+pub fn to_string<T: Serialize>(objects: &[T], format: Format) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail, and both formats are written.
+    let _ = write(objects, format, &Options::default(), &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,211 @@
+//! Reading a NetworkPolicySet and its `base` chain through [`Files`]:
+//! each layer parsed and checked, the chain merged (maps merge, lists
+//! replace, `null` deletes), the result typed with unknown fields refused,
+//! and `spec.templates` resolved against the layer that set it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::files::Files;
+use super::merge::merge;
+use super::{API_VERSION, KIND, NetworkPolicySet};
+use crate::diag::{Diagnostic, Errors, FieldPath, Layer, SourceMap};
+use crate::k8s::yaml;
+
+/// A configuration text and where it came from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub text: String,
+    /// How errors name it (a path relative to the root, or `functionConfig`).
+    pub display: String,
+    /// The directory its relative paths resolve against.
+    pub dir: PathBuf,
+    /// Its real path when it is a file (cycles through it are refused).
+    pub path: Option<PathBuf>,
+}
+
+impl Input {
+    /// Reads a file the user named.
+    pub fn read(files: &dyn Files, path: &Path) -> Result<Input, Errors> {
+        let display = files.display(path);
+        let text = files.read(path).map_err(|e| {
+            Diagnostic::error(format!("cannot read file: {e}")).in_file(display.clone())
+        })?;
+        Ok(Input {
+            text,
+            display,
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            path: Some(path.to_path_buf()),
+        })
+    }
+}
+
+/// A template directory named by `spec.templates`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateDir {
+    pub path: PathBuf,
+    /// Relative to the repository root.
+    pub display: String,
+}
+
+/// A configuration with its base chain merged in.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub set: NetworkPolicySet,
+    /// Every layer, top first: where each field was written.
+    pub map: SourceMap,
+    /// `spec.templates`, resolved against the file that set it.
+    pub template_dirs: Vec<TemplateDir>,
+}
+
+/// Loads a configuration and its `base` chain, merged, typed and checked
+/// for unknown fields.
+pub fn load(input: Input, files: &dyn Files) -> Result<Loaded, Errors> {
+    let mut layers = Vec::new();
+    let mut dirs = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut next = Some(input);
+    while let Some(input) = next.take() {
+        let raw = parse_layer(&input)?;
+        if let Some(path) = &input.path {
+            seen.insert(path.clone());
+        }
+        if let Some((base, line)) = base_of(&raw, &input) {
+            let at_base = |message: String| -> Errors {
+                Diagnostic::error(message)
+                    .in_file(input.display.clone())
+                    .at_line(line)
+                    .with_source_from(&input.text)
+                    .at_field(FieldPath::keys(&["spec", "base"]))
+                    .into()
+            };
+            let base = base?;
+            let resolved = files.resolve(&input.dir, &base).map_err(at_base)?;
+            if !seen.insert(resolved.clone()) {
+                return Err(at_base(format!(
+                    "base cycle: {} is already part of the chain",
+                    files.display(&resolved)
+                )));
+            }
+            let text = files
+                .read(&resolved)
+                .map_err(|e| at_base(format!("cannot read {base}: {e}")))?;
+            next = Some(Input {
+                text,
+                display: files.display(&resolved),
+                dir: resolved.parent().map(Path::to_path_buf).unwrap_or_default(),
+                path: Some(resolved),
+            });
+        }
+        dirs.push(input.dir);
+        layers.push(Layer {
+            display: input.display,
+            text: input.text,
+            raw,
+        });
+    }
+
+    let mut merged = Value::Null;
+    for layer in layers.iter().rev() {
+        merge(&mut merged, layer.raw.clone());
+    }
+    let map = SourceMap::new(layers);
+    let set: NetworkPolicySet = serde_path_to_error::deserialize(&merged)
+        .map_err(|err| map.error(FieldPath::from(err.path()), err.into_inner().to_string()))?;
+    let template_dirs = template_dirs(&set, &map, &dirs, files)?;
+    Ok(Loaded {
+        set,
+        map,
+        template_dirs,
+    })
+}
+
+/// Parses one file: exactly one document, of our apiVersion and kind.
+fn parse_layer(input: &Input) -> Result<Value, Errors> {
+    let err = |field: &str, msg: String, line: Option<usize>| -> Errors {
+        let mut d = Diagnostic::error(msg)
+            .in_file(input.display.clone())
+            .at_line(line)
+            .with_source_from(&input.text);
+        if !field.is_empty() {
+            d = d.at_field(FieldPath::parse(field));
+        }
+        d.into()
+    };
+    let mut docs = yaml::parse_documents(&input.text)
+        .map_err(|e| err("", format!("invalid YAML: {}", e.message), e.line))?;
+    if docs.len() != 1 {
+        return Err(err(
+            "",
+            format!("expected one {KIND} document, found {}", docs.len()),
+            None,
+        ));
+    }
+    let doc = docs.remove(0);
+    if !doc.is_object() {
+        return Err(err("", format!("expected a {KIND} mapping"), Some(1)));
+    }
+    let line = |f: &str| yaml::locate(&input.text, 0, &FieldPath::parse(f).0);
+    for (field, want) in [("apiVersion", API_VERSION), ("kind", KIND)] {
+        let found = doc.get(field).and_then(Value::as_str);
+        if found != Some(want) {
+            return Err(err(
+                field,
+                format!(
+                    "must be {want}, found {}",
+                    found.map_or("nothing".into(), |s| format!("{s:?}"))
+                ),
+                line(field),
+            ));
+        }
+    }
+    Ok(doc)
+}
+
+/// `spec.base` of a parsed layer, with its line; an error if not a string.
+fn base_of(raw: &Value, input: &Input) -> Option<(Result<String, Errors>, Option<usize>)> {
+    let base = raw.get("spec")?.get("base")?;
+    let line = yaml::locate(&input.text, 0, &FieldPath::keys(&["spec", "base"]).0);
+    Some(match base {
+        Value::String(s) => (Ok(s.clone()), line),
+        Value::Null => return None,
+        _ => (
+            Err(Diagnostic::error("must be a path (a string)")
+                .in_file(input.display.clone())
+                .at_line(line)
+                .with_source_from(&input.text)
+                .at_field(FieldPath::keys(&["spec", "base"]))
+                .into()),
+            line,
+        ),
+    })
+}
+
+/// `spec.templates` entries, resolved against the layer that set the list.
+fn template_dirs(
+    set: &NetworkPolicySet,
+    map: &SourceMap,
+    dirs: &[PathBuf],
+    files: &dyn Files,
+) -> Result<Vec<TemplateDir>, Errors> {
+    let field = FieldPath::keys(&["spec", "templates"]);
+    let Some(i) = map.layers.iter().position(|l| field.depth_in(&l.raw) == 2) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (n, rel) in set.spec.templates.iter().enumerate() {
+        let path = files
+            .resolve(&dirs[i], rel)
+            .map_err(|m| map.error(field.index(n), m))?;
+        files
+            .list(&path)
+            .map_err(|_| map.error(field.index(n), format!("{rel} is not a directory")))?;
+        out.push(TemplateDir {
+            display: files.display(&path),
+            path,
+        });
+    }
+    Ok(out)
+}
