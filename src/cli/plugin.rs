@@ -117,7 +117,7 @@ fn finish(processed: krm::Processed, mut stderr: String, ctx: &mut Ctx<'_>) -> O
     let errors: Vec<Diagnostic> = processed
         .diagnostics
         .into_iter()
-        .filter(|d| d.severity == crate::diag::Severity::Error && d.tags.get("code").is_none())
+        .filter(|d| d.severity == crate::diag::Severity::Error && !d.tags.contains_key("code"))
         .collect();
     if !errors.is_empty() {
         stderr.push_str(&report::diagnostics::to_string(

@@ -8,12 +8,14 @@
 //! the one exit-code contract.
 
 pub mod field;
+mod locate;
 mod source_map;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use field::{FieldPath, Seg};
+pub use locate::locate;
 pub use source_map::{Layer, SourceMap};
 
 /// How bad a finding is; KRM spells these `error`, `warning`, `info`.

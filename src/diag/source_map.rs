@@ -8,7 +8,6 @@
 use serde_json::Value;
 
 use super::{Diagnostic, Errors, FieldPath};
-use crate::k8s::yaml;
 
 /// One file of a configuration chain, top (the file given) first.
 #[derive(Debug, Clone)]
@@ -55,7 +54,7 @@ impl SourceMap {
         match self.layer_of(field) {
             Some(layer) => (
                 layer.display.clone(),
-                yaml::locate(&layer.text, 0, &field.0),
+                super::locate(&layer.text, 0, &field.0),
             ),
             None => (String::new(), None),
         }
@@ -78,7 +77,7 @@ impl SourceMap {
         let Some(layer) = self.layer_of(&field) else {
             return d;
         };
-        let line = yaml::locate(&layer.text, 0, &field.0);
+        let line = super::locate(&layer.text, 0, &field.0);
         d.in_file(layer.display.clone())
             .at_line(line)
             .with_source_from(&layer.text)
@@ -98,7 +97,7 @@ mod tests {
         Layer {
             display: display.into(),
             text: text.into(),
-            raw: yaml::parse(text).unwrap(),
+            raw: crate::k8s::yaml::parse(text).unwrap(),
         }
     }
 

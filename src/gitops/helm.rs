@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use crate::diag::{Diagnostic, Errors};
+use crate::diag::{Diagnostic, Errors, locate};
 use crate::k8s::NetworkPolicy;
 use crate::k8s::yaml;
 
@@ -66,7 +66,7 @@ pub fn post_render(input: &str, policies: &[NetworkPolicy]) -> Result<PostRender
                     i + 1
                 ))
                 .in_file(STDIN)
-                .at_line(yaml::locate(input, i, &[])),
+                .at_line(locate(input, i, &[])),
             );
         }
     }
@@ -80,7 +80,7 @@ pub fn post_render(input: &str, policies: &[NetworkPolicy]) -> Result<PostRender
                     source_of(&docs[i]).map_or(String::new(), |s| format!(" (in {s})")),
                 ))
                 .in_file(STDIN)
-                .at_line(yaml::locate(input, i, &[])),
+                .at_line(locate(input, i, &[])),
             );
         }
     }

@@ -1,5 +1,5 @@
-//! Shipping rendered policies into GitOps hosts, as data; the commands in
-//! `crate::cli` do the reading and writing.
+//! Shipping rendered policies into GitOps hosts, as data; the commands do the
+//! reading and writing.
 //!
 //! - [`argocd`]: the Argo CD Config Management Plugin's decisions;
 //! - [`outdir`]: `render --out-dir` and `render --check`, one committed

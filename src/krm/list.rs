@@ -21,37 +21,47 @@ pub struct ResourceList {
 }
 
 /// Parses one ResourceList text.
-pub fn parse(input: &str) -> Result<ResourceList, Diagnostic> {
+pub fn parse(input: &str) -> Result<ResourceList, Box<Diagnostic>> {
     let mut docs = yaml::parse_documents(input).map_err(|e| {
-        Diagnostic::error(format!("input is not valid YAML: {}", e.message))
-            .in_file(STDIN)
-            .at_line(e.line)
+        Box::new(
+            Diagnostic::error(format!("input is not valid YAML: {}", e.message))
+                .in_file(STDIN)
+                .at_line(e.line),
+        )
     })?;
     if docs.len() != 1 {
-        return Err(Diagnostic::error(format!(
-            "expected one ResourceList document on stdin, found {}",
-            docs.len()
-        ))
-        .in_file(STDIN));
+        return Err(Box::new(
+            Diagnostic::error(format!(
+                "expected one ResourceList document on stdin, found {}",
+                docs.len()
+            ))
+            .in_file(STDIN),
+        ));
     }
     let Value::Object(mut list) = docs.remove(0) else {
-        return Err(Diagnostic::error("expected a ResourceList mapping on stdin").in_file(STDIN));
+        return Err(Box::new(
+            Diagnostic::error("expected a ResourceList mapping on stdin").in_file(STDIN),
+        ));
     };
     let kind = list
         .get("kind")
         .and_then(Value::as_str)
         .unwrap_or("nothing");
     if kind != "ResourceList" && kind != "List" {
-        return Err(Diagnostic::error(format!(
-            "expected kind ResourceList on stdin, found {kind:?}"
-        ))
-        .in_file(STDIN));
+        return Err(Box::new(
+            Diagnostic::error(format!(
+                "expected kind ResourceList on stdin, found {kind:?}"
+            ))
+            .in_file(STDIN),
+        ));
     }
     let items = match list.remove("items") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items,
         Some(_) => {
-            return Err(Diagnostic::error("ResourceList items must be a list").in_file(STDIN));
+            return Err(Box::new(
+                Diagnostic::error("ResourceList items must be a list").in_file(STDIN),
+            ));
         }
     };
     Ok(ResourceList {

@@ -43,7 +43,7 @@ const TRACKING_PREFIXES: [&str; 3] = [
 pub fn process(input: &str, files: &dyn Files, dir: &Path) -> Processed {
     let list = match parse(input) {
         Ok(list) => list,
-        Err(d) => return finish(&ResourceList::empty(), Vec::new(), vec![d]),
+        Err(d) => return finish(&ResourceList::empty(), Vec::new(), vec![*d]),
     };
     match render(&list, files, dir) {
         Ok(policies) => {
@@ -70,7 +70,7 @@ pub fn fail(input: &str, errors: Errors) -> Processed {
             let items = list.items.clone();
             finish(&list, items, errors.0)
         }
-        Err(d) => finish(&ResourceList::empty(), Vec::new(), vec![d]),
+        Err(d) => finish(&ResourceList::empty(), Vec::new(), vec![*d]),
     }
 }
 

@@ -57,7 +57,7 @@ pub fn validate(input: &str, fail_on: lint::FailOn) -> (Processed, Vec<lint::Fin
                 function_config: None,
                 lines: None,
             };
-            return (finish(&empty, Vec::new(), vec![d]), Vec::new());
+            return (finish(&empty, Vec::new(), vec![*d]), Vec::new());
         }
     };
     let findings = lint::lint_docs(&docs(&list.items));

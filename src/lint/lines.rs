@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::diag::field::Seg;
+use crate::diag::{Seg, locate};
 use crate::k8s::yaml;
 
 use super::Finding;
@@ -99,7 +99,7 @@ pub(super) fn fill(file: &str, text: &str, findings: &mut [Finding]) {
         }
         path.extend(f.field.0.iter().cloned());
         let chunk = &chunks[raw];
-        f.line = yaml::locate(chunk.text, 0, &path).map(|l| l + chunk.offset);
+        f.line = locate(chunk.text, 0, &path).map(|l| l + chunk.offset);
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod build;
 pub mod cluster;
+mod ends;
 pub mod naming;
 pub mod ports;
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::files::Files;
 use super::merge::merge;
 use super::{API_VERSION, KIND, NetworkPolicySet};
-use crate::diag::{Diagnostic, Errors, FieldPath, Layer, SourceMap};
+use crate::diag::{Diagnostic, Errors, FieldPath, Layer, SourceMap, locate};
 use crate::k8s::yaml;
 
 /// A configuration text and where it came from.
@@ -147,7 +147,7 @@ fn parse_layer(input: &Input) -> Result<Value, Errors> {
     if !doc.is_object() {
         return Err(err("", format!("expected a {KIND} mapping"), Some(1)));
     }
-    let line = |f: &str| yaml::locate(&input.text, 0, &FieldPath::parse(f).0);
+    let line = |f: &str| locate(&input.text, 0, &FieldPath::parse(f).0);
     for (field, want) in [("apiVersion", API_VERSION), ("kind", KIND)] {
         let found = doc.get(field).and_then(Value::as_str);
         if found != Some(want) {
@@ -167,7 +167,7 @@ fn parse_layer(input: &Input) -> Result<Value, Errors> {
 /// `spec.base` of a parsed layer, with its line; an error if not a string.
 fn base_of(raw: &Value, input: &Input) -> Option<(Result<String, Errors>, Option<usize>)> {
     let base = raw.get("spec")?.get("base")?;
-    let line = yaml::locate(&input.text, 0, &FieldPath::keys(&["spec", "base"]).0);
+    let line = locate(&input.text, 0, &FieldPath::keys(&["spec", "base"]).0);
     Some(match base {
         Value::String(s) => (Ok(s.clone()), line),
         Value::Null => return None,

@@ -149,7 +149,7 @@ pub fn table(t: &Table, out: &mut dyn Write) -> io::Result<()> {
         write!(out, " {} |", code(e))?;
     }
     out.write_all(b"\n| --- |")?;
-    out.write_all((&" ---: |".repeat(t.environments.len())).as_bytes())?;
+    out.write_all(" ---: |".repeat(t.environments.len()).as_bytes())?;
     writeln!(out)?;
     for has in &t.environments {
         write!(out, "| {} |", code(has))?;
