@@ -5,6 +5,7 @@
 mod build;
 pub mod cluster;
 mod ends;
+mod entities;
 pub mod naming;
 pub mod ports;
 
