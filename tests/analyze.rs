@@ -1,10 +1,7 @@
-//! `netpolgen analyze`: golden files for every output format, byte-stable
-//! output, the pure twin, input handling, and the property that the
-//! class-based evaluation equals the plain pair-by-pair one.
-//!
-//! Golden files live in `tests/testdata/analyze/<fixture>/expected/`, named
-//! after the arguments. `UPDATE_GOLDEN=1 cargo test --test analyze`
-//! rewrites them; read the diff by eye before accepting it.
+//! `netpolgen analyze`: byte-stable output, the pure twin, input handling,
+//! and the property that the class-based evaluation equals the plain
+//! pair-by-pair one. The golden output of every format is a case of
+//! `tests/cases.rs` (`tests/testdata/analyze/<fixture>/<format>.cmd`).
 
 mod common;
 
@@ -24,35 +21,6 @@ fn fixture(name: &str) -> PathBuf {
     repo().join("tests/testdata/analyze").join(name)
 }
 
-/// Every format, plus `--allowed-only` where it applies.
-const ARGS: &[&[&str]] = &[
-    &["--output", "table"],
-    &["--output", "table", "--allowed-only"],
-    &["--output", "json"],
-    &["--output", "json", "--allowed-only"],
-    &["--output", "dot"],
-    &["--output", "mermaid"],
-    &["--output", "md"],
-    &["--output", "md", "--allowed-only"],
-    &["--output", "summary"],
-];
-
-fn golden_name(args: &[&str]) -> String {
-    let stem = args
-        .iter()
-        .map(|a| a.trim_start_matches('-'))
-        .collect::<Vec<_>>()
-        .join("-");
-    let ext = match args.get(1).copied() {
-        Some("json") => "json",
-        Some("dot") => "dot",
-        Some("mermaid") => "mmd",
-        Some("md") => "md",
-        _ => "txt",
-    };
-    format!("{stem}.{ext}")
-}
-
 fn run_analyze(dir: &str, args: &[&str]) -> String {
     let mut cmd = netpolgen();
     cmd.arg("analyze")
@@ -67,28 +35,6 @@ fn run_analyze(dir: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn check_goldens(dir: &str) {
-    let expected = fixture(dir).join("expected");
-    let mut failures = Vec::new();
-    for args in ARGS {
-        let got = run_analyze(dir, args);
-        if let Err(e) = check_golden(&expected.join(golden_name(args)), &got) {
-            failures.push(e);
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-#[test]
-fn alt_las_prod_golden_files() {
-    check_goldens("alt-las-prod");
-}
-
-#[test]
-fn corners_golden_files() {
-    check_goldens("corners");
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! `netpolgen check`: one question answered with the deciding evidence.
-//! Explanations for the ALT_LAS prod overlay are pinned as golden files in
-//! `tests/testdata/analyze/alt-las-prod/expected/check-*.txt`
-//! (`UPDATE_GOLDEN=1 cargo test --test check` rewrites them; read them).
+//! Explanations for the ALT_LAS prod overlay are pinned as golden cases in
+//! `tests/testdata/check/alt-las-prod/` (run by `tests/cases.rs`).
 
 mod common;
 
@@ -25,11 +24,6 @@ fn check(dir: &str, args: &[&str]) -> (i32, String, String) {
         String::from_utf8(out.stderr).unwrap(),
     )
 }
-
-fn golden(name: &str, got: &str) {
-    assert_golden(&repo().join(ALT_LAS).join("expected").join(name), got);
-}
-
 #[test]
 fn ingress_nginx_to_api_gateway_is_allowed_by_its_policy() {
     let (code, out, err) = check(
@@ -52,7 +46,6 @@ fn ingress_nginx_to_api_gateway_is_allowed_by_its_policy() {
         "{out}"
     );
     assert!(out.contains("No NetworkPolicy in ingress-nginx selects ingress-nginx/ingress-nginx-controller for egress"));
-    golden("check-ingress-nginx-to-api-gateway.txt", &out);
     // A port name of the destination means the same port.
     let (code, by_name, _) = check(
         ALT_LAS,
@@ -94,7 +87,6 @@ fn test_pod_to_archive_is_denied_by_the_default_deny() {
         "{out}"
     );
     assert!(out.contains("No rule of these policies admits alt-las-prod/test-pod on 8002/TCP."));
-    golden("check-test-pod-to-archive.txt", &out);
 }
 
 #[test]
@@ -130,7 +122,6 @@ fn prometheus_scrapes_by_the_named_metrics_port() {
         out.contains("The rules admit alt-las-prod/api-gateway here on: 8000/TCP, 8080/TCP."),
         "{out}"
     );
-    golden("check-api-gateway-to-runner-metrics.txt", &out);
 }
 
 #[test]

@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use common::*;
@@ -30,88 +30,6 @@ fn stdout(out: &Output) -> String {
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
-
-fn cases() -> Vec<PathBuf> {
-    let dir = repo().join("tests/testdata/diff");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("before").is_dir())
-        .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 4,
-        "golden cases missing under {}",
-        dir.display()
-    );
-    cases
-}
-
-#[test]
-fn golden_outputs_per_format() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut compared = 0;
-    for case in cases() {
-        for (file, format) in [
-            ("expected.txt", "text"),
-            ("expected.json", "json"),
-            ("expected.md", "md"),
-        ] {
-            let path = case.join(file);
-            // Every case has a text golden; json and md where present.
-            let wanted = path.exists() || (update && format == "text");
-            if !wanted {
-                continue;
-            }
-            let out = run(
-                &case,
-                &[
-                    "--root", ".", "before", "after", "-o", format, "--color", "never",
-                ],
-            );
-            let got = stdout(&out);
-            assert!(
-                matches!(out.status.code(), Some(0 | 1)),
-                "{}: {}",
-                case.display(),
-                stderr(&out)
-            );
-            // Same input, same bytes.
-            assert_eq!(
-                got,
-                stdout(&run(
-                    &case,
-                    &[
-                        "--root", ".", "before", "after", "-o", format, "--color", "never"
-                    ]
-                ))
-            );
-            if update {
-                std::fs::write(&path, &got).unwrap();
-                continue;
-            }
-            let want = std::fs::read_to_string(&path).unwrap();
-            if got != want {
-                let diff = similar::TextDiff::from_lines(&want, &got)
-                    .unified_diff()
-                    .header("golden", "got")
-                    .to_string();
-                panic!("{} differs:\n{diff}", path.display());
-            }
-            // Exit status: 1 exactly when the text output shows a difference.
-            if format == "text" {
-                let want_code = if want.is_empty() { 0 } else { 1 };
-                assert_eq!(out.status.code(), Some(want_code), "{}", case.display());
-            }
-            compared += 1;
-        }
-    }
-    assert!(
-        update || compared >= 6,
-        "only {compared} golden files compared"
-    );
-}
-
 fn json(out: &Output) -> Value {
     serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)))
 }
@@ -240,7 +158,7 @@ fn environments_that_differ_only_in_names_print_nothing() {
 fn same_environment_is_not_normalized_and_forcing_it_needs_a_set() {
     let out = run(
         &repo(),
-        &["overlays/prod", "tests/testdata/golden/prod.yaml"],
+        &["overlays/prod", "tests/testdata/render/alt-las-prod/stdout"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = run(
@@ -248,13 +166,13 @@ fn same_environment_is_not_normalized_and_forcing_it_needs_a_set() {
         &[
             "--normalize",
             "overlays/prod",
-            "tests/testdata/golden/prod.yaml",
+            "tests/testdata/render/alt-las-prod/stdout",
         ],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains(
-            "--normalize: tests/testdata/golden/prod.yaml is not a single NetworkPolicySet"
+            "--normalize: tests/testdata/render/alt-las-prod/stdout is not a single NetworkPolicySet"
         ),
         "{}",
         stderr(&out)
@@ -267,7 +185,8 @@ fn rendered_policies_alone_borrow_the_other_sides_workloads() {
     // services and peers, so a policy deleted from the file is a removed
     // connection with the policy that admitted it.
     let dir = tempfile::tempdir().unwrap();
-    let golden = std::fs::read_to_string(repo().join("tests/testdata/golden/prod.yaml")).unwrap();
+    let golden =
+        std::fs::read_to_string(repo().join("tests/testdata/render/alt-las-prod/stdout")).unwrap();
     let kept: Vec<&str> = golden
         .split("---\n")
         .filter(|d| !d.contains("name: allow-ingress-to-api-gateway-prod"))
@@ -584,7 +503,7 @@ fn exit_codes_follow_diff() {
     );
     assert_eq!(stdout(&missing), "");
     // An intent that does not render is invalid input, reported with its file.
-    let bad = repo().join("tests/testdata/bad/dangling-flow-to");
+    let bad = repo().join("tests/testdata/render/dangling-flow-to");
     let out = run(&root, &["overlays/prod", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("netpolset.yaml"), "{}", stderr(&out));

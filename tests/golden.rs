@@ -1,24 +1,11 @@
-//! The ALT_LAS overlays rendered: golden files, the reference document's
-//! policies, determinism, and byte-identical output from all three entry
-//! points. `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the golden
-//! files; review the diff by eye before committing it.
+//! The ALT_LAS overlays rendered: the reference document's policies,
+//! determinism, and byte-identical output from all three entry points.
+//! The golden renders are cases of `tests/cases.rs`
+//! (`tests/testdata/render/alt-las-*`).
 
 mod common;
 
 use common::*;
-
-fn golden_path(env: &str) -> std::path::PathBuf {
-    repo().join(format!("tests/testdata/golden/{env}.yaml"))
-}
-
-#[test]
-fn overlays_match_their_golden_files() {
-    for env in ENVS {
-        let got = render_overlay(env);
-        assert_golden(&golden_path(env), &got);
-    }
-}
-
 #[test]
 fn prod_contains_the_reference_policies_exactly() {
     let rendered = docs(&render_overlay("prod"));
@@ -138,23 +125,4 @@ fn library_and_binary_agree() {
         netpolgen::report::policies::to_string(&rendered.policies, netpolgen::report::Format::Yaml),
         render_overlay("test")
     );
-}
-
-/// `tests/testdata/render/<case>/netpolset.yaml` renders to `expected.yaml`.
-#[test]
-fn render_cases_match_their_golden_files() {
-    let dir = repo().join("tests/testdata/render");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 2);
-    for case in cases {
-        let mut cmd = netpolgen();
-        cmd.args(["render", "netpolset.yaml", "--root", "."])
-            .current_dir(&case);
-        let got = ok(cmd);
-        assert_golden(&case.join("expected.yaml"), &got);
-    }
 }

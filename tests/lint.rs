@@ -10,11 +10,6 @@ use common::*;
 use serde_json::{Value, json};
 
 const MIXED: &str = "tests/testdata/lint/mixed";
-
-fn golden(name: &str, got: &str) {
-    assert_golden(&repo().join("tests/testdata/lint/golden").join(name), got);
-}
-
 /// Runs the binary from the repository root: (stdout, stderr, exit code).
 fn run(args: &[&str], stdin: Option<&str>) -> (String, String, i32) {
     let mut cmd = netpolgen();
@@ -31,11 +26,10 @@ fn run(args: &[&str], stdin: Option<&str>) -> (String, String, i32) {
 }
 
 #[test]
-fn mixed_fixture_matches_golden_reports_in_every_format() {
-    for (format, ext) in [("text", "txt"), ("json", "json"), ("sarif", "sarif")] {
+fn mixed_fixture_reports_the_same_bytes_in_every_format() {
+    for format in ["text", "json", "sarif"] {
         let (stdout, stderr, code) = run(&["lint", MIXED, "--output", format], None);
         assert_eq!(code, 1, "{format}: error findings exit 1\n{stderr}");
-        golden(&format!("mixed.{ext}"), &stdout);
         let again = run(&["lint", MIXED, "--output", format], None).0;
         assert_eq!(stdout, again, "{format}: same input, same bytes");
     }

@@ -210,7 +210,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
         Some(Command::PostRender(args)) => post_render::run(&args, root, &mut ctx),
         Some(Command::Argocd(cmd)) => argocd::run(&cmd, root, &mut ctx),
         Some(Command::Completion(args)) => completion::run(&args, &mut ctx),
-        Some(Command::External(words)) => external(&args, &words, root, &mut ctx),
+        Some(Command::External(words)) => external(&words, root, &mut ctx),
         None if cli.lint => plugin::krm_validator(&mut ctx),
         None => plugin::krm_function(root, &mut ctx),
     }
@@ -219,21 +219,42 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
 /// A first word that is no subcommand: the legacy exec plugin's config
 /// file when it is an existing file, else a mistyped subcommand, which
 /// clap answers with its suggestions.
-fn external(
-    args: &[OsString],
-    words: &[OsString],
-    root: Option<&std::path::Path>,
-    ctx: &mut Ctx<'_>,
-) -> Outcome {
+fn external(words: &[OsString], root: Option<&std::path::Path>, ctx: &mut Ctx<'_>) -> Outcome {
     let path = PathBuf::from(&words[0]);
     if words.len() == 1 && path.is_file() {
         return plugin::exec_plugin(&path, root, ctx);
     }
-    let strict = Cli::command().allow_external_subcommands(false);
-    match strict.try_get_matches_from(args) {
-        Err(e) => clap_error(e, ctx.stdout),
-        Ok(_) => Outcome::usage(format!("unexpected argument {:?}", words[0])),
+    clap_error(unknown_subcommand(&words[0].to_string_lossy()), ctx.stdout)
+}
+
+/// clap's own "unrecognized subcommand" error, with its suggestion.
+fn unknown_subcommand(word: &str) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let mut cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let mut best: Vec<(f64, String)> = names
+        .iter()
+        .map(|n| (strsim::jaro(word, n), n.clone()))
+        .filter(|(score, _)| *score > 0.7)
+        .collect();
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let usage = cmd.render_usage();
+    let mut err = clap::Error::new(ErrorKind::InvalidSubcommand).with_cmd(&cmd);
+    err.insert(
+        ContextKind::InvalidSubcommand,
+        ContextValue::String(word.to_string()),
+    );
+    if !best.is_empty() {
+        err.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::Strings(best.into_iter().take(1).map(|(_, n)| n).collect()),
+        );
     }
+    err.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
+    err
 }
 
 fn clap_error(e: clap::Error, stdout: &mut dyn Write) -> Outcome {

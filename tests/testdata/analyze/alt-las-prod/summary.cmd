@@ -1,0 +1,4 @@
+analyze
+.
+--output
+summary

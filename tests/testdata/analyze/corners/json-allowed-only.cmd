@@ -1,0 +1,5 @@
+analyze
+.
+--output
+json
+--allowed-only

@@ -1,0 +1,5 @@
+analyze
+.
+--output
+md
+--allowed-only

@@ -1,0 +1,5 @@
+analyze
+.
+--output
+table
+--allowed-only

@@ -1,0 +1,8 @@
+check
+../../analyze/alt-las-prod
+--from
+ingress-nginx/ingress-nginx-controller
+--to
+alt-las-prod/api-gateway
+--port
+3000

@@ -1,0 +1,9 @@
+diff
+--root
+.
+before
+after
+-o
+md
+--color
+never

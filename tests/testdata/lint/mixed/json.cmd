@@ -1,0 +1,6 @@
+lint
+namespaces.yaml
+policies.yaml
+workloads.yaml
+--output
+json
