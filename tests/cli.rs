@@ -244,3 +244,53 @@ fn krm_items_come_back_as_written_and_new_ones_are_yaml_1_1_safe() {
         "{stdout}"
     );
 }
+
+#[test]
+fn version_names_the_commit() {
+    let out = ok({
+        let mut c = netpolgen();
+        c.arg("--version");
+        c
+    });
+    let (version, commit) = out
+        .trim()
+        .strip_prefix("netpolgen ")
+        .and_then(|v| v.split_once(' '))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let commit = commit.trim_start_matches('(').trim_end_matches(')');
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{out}"
+    );
+}
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let diff = |args: &[&str], no_color: bool| {
+        let mut c = netpolgen();
+        c.arg("diff")
+            .args(args)
+            .args(["--no-normalize", "overlays/dev", "overlays/prod"])
+            .current_dir(repo());
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    assert!(diff(&["--color", "always"], true).contains("\u{1b}["));
+    assert!(!diff(&["--color", "never"], false).contains('\u{1b}'));
+    // Auto: not a terminal here, so no colour; NO_COLOR likewise.
+    assert!(!diff(&[], false).contains('\u{1b}'));
+    assert!(!diff(&["--color", "auto"], true).contains('\u{1b}'));
+}
+
+#[test]
+fn a_legacy_plugin_config_path_still_renders() {
+    let mut c = netpolgen();
+    c.arg("overlays/prod/netpolset.yaml").current_dir(repo());
+    assert_eq!(ok(c), render_overlay("prod"));
+}

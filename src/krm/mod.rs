@@ -62,16 +62,18 @@ pub fn process(input: &str, files: &dyn Files, dir: &Path) -> Processed {
     }
 }
 
-/// The output for a run that failed before the function could start (no
-/// repository root, say): the input items back, with the errors.
+/// The output for a run that could not start (no repository root, say):
+/// the input items back with the errors, and [`Status::Usage`].
 pub fn fail(input: &str, errors: Errors) -> Processed {
-    match parse(input) {
+    let mut out = match parse(input) {
         Ok(list) => {
             let items = list.items.clone();
             finish(&list, items, errors.0)
         }
         Err(d) => finish(&ResourceList::empty(), Vec::new(), vec![*d]),
-    }
+    };
+    out.status = Status::Usage;
+    out
 }
 
 impl ResourceList {

@@ -1,0 +1,2 @@
+analyze
+no-such-dir

@@ -1,0 +1,3 @@
+analyze
+-o
+xml

@@ -1,0 +1,10 @@
+check
+../../analyze/alt-las-prod
+--from
+alt-las-prod/api-gateway
+--to
+alt-las-prod/runner-service
+--port
+8080
+-o
+json

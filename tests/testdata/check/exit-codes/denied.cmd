@@ -1,0 +1,10 @@
+check
+../../analyze/alt-las-prod
+--from
+alt-las-prod/api-gateway
+--to
+alt-las-prod/archive-service
+--port
+8002
+-o
+json

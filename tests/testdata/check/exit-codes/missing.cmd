@@ -1,0 +1,8 @@
+check
+no-such-dir
+--from
+a/b
+--to
+a/c
+--port
+80

@@ -1,0 +1,6 @@
+diff
+--no-normalize
+-o
+json
+../../../../overlays/dev
+../../../../overlays/prod

@@ -1,0 +1,3 @@
+diff
+../../../../overlays/prod
+../../render/dangling-flow-to

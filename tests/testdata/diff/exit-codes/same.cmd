@@ -1,0 +1,3 @@
+diff
+../../../../overlays/prod
+../../../../overlays/prod

@@ -1,0 +1,2 @@
+--root
+no-such-dir

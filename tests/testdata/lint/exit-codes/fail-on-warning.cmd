@@ -1,0 +1,4 @@
+lint
+--fail-on
+warning
+-

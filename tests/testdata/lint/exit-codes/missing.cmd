@@ -1,0 +1,2 @@
+lint
+no-such-file.yaml

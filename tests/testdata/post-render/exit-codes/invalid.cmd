@@ -1,0 +1,3 @@
+post-render
+--config
+netpolset.yaml

@@ -1,0 +1,3 @@
+post-render
+--config
+no-such.yaml

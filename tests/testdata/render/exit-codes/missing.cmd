@@ -1,0 +1,2 @@
+render
+no-such-file.yaml

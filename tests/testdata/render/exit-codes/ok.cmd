@@ -1,0 +1,4 @@
+render
+../../../../overlays/dev
+-o
+json

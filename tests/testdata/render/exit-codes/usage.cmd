@@ -1,0 +1,3 @@
+render
+--no-such-flag
+x
