@@ -281,6 +281,9 @@ fn generate_app(scratch: &Scratch, name: &str) -> Output {
 
 #[test]
 fn discovered_kustomize_app_builds_like_kubectl_kustomize() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     let (path, env, params) = source_of(&application("alt-las-prod"));
     assert_eq!(path, "overlays/prod");
@@ -309,6 +312,9 @@ fn discovered_kustomize_app_builds_like_kubectl_kustomize() {
 
 #[test]
 fn discovery_answers_empty_without_a_set() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     // base/ holds the shared NetworkPolicySet: discovered (and generate
     // would say it lacks an environment); these hold none.
@@ -336,6 +342,9 @@ fn discovery_answers_empty_without_a_set() {
 
 #[test]
 fn overlay_env_entry_selects_the_environment() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     let (path, env, _) = source_of(&application("alt-las-dev"));
     assert_eq!(path, ".");
@@ -355,6 +364,9 @@ fn overlay_env_entry_selects_the_environment() {
 
 #[test]
 fn bad_overlay_choices_fail_with_a_reason() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     let cases: [Case; 4] = [
         (
@@ -386,6 +398,9 @@ fn bad_overlay_choices_fail_with_a_reason() {
 
 #[test]
 fn values_parameter_reaches_custom_templates() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     let app = "deploy/argocd/example-app";
     assert_eq!(stdout(&scratch.discover(app)), "netpolset.yaml\n");
@@ -419,6 +434,9 @@ fn values_parameter_reaches_custom_templates() {
 
 #[test]
 fn values_work_through_kustomize_and_are_checked() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     // The built-in templates ignore values: same output, through the
     // rewritten generator config that keeps the set's name.
@@ -454,6 +472,9 @@ fn values_work_through_kustomize_and_are_checked() {
 
 #[test]
 fn broken_intent_fails_with_the_error_and_no_manifests() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     let file = scratch.root().join("overlays/prod/netpolset.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -486,6 +507,9 @@ fn broken_intent_fails_with_the_error_and_no_manifests() {
 
 #[test]
 fn an_empty_build_is_refused() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let scratch = Scratch::new(true);
     let app = scratch.root().join("apps/empty");
     std::fs::create_dir_all(&app).unwrap();
@@ -496,6 +520,9 @@ fn an_empty_build_is_refused() {
 
 #[test]
 fn works_when_argo_cd_leaves_out_git() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     // ARGOCD_REPO_SERVER_PLUGIN_TAR_EXCLUSIONS=.git: no .git in the copy.
     let scratch = Scratch::new(false);
     let out = stdout(&scratch.generate("overlays/staging", &[], &[]));
@@ -546,6 +573,9 @@ fn find<'a>(list: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn sidecar_component_mounts_plugin_yaml_and_the_cmp_server() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let all = patched_install(&["cmp-sidecar"]);
     let cm = of_kind(&all, "ConfigMap")
         .into_iter()
@@ -602,6 +632,9 @@ fn sidecar_component_mounts_plugin_yaml_and_the_cmp_server() {
 
 #[test]
 fn build_options_alternative_runs_the_exec_plugin() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let all = patched_install(&["kustomize-build-options"]);
     let cm = of_kind(&all, "ConfigMap")
         .into_iter()

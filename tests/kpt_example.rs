@@ -95,6 +95,9 @@ fn expected_policies() -> Vec<Value> {
 
 #[test]
 fn kptfile_pipeline_renders_the_policies_into_the_package() {
+    if common::missing(&["kpt"]) {
+        return;
+    }
     let kptfile = docs(&std::fs::read_to_string(repo().join("examples/kpt/Kptfile")).unwrap());
     let mutators = &kptfile[0]["pipeline"]["mutators"];
     assert_eq!(mutators[0]["exec"], "netpolgen");
@@ -140,6 +143,9 @@ fn kptfile_pipeline_renders_the_policies_into_the_package() {
 
 #[test]
 fn kpt_fn_eval_exec_prints_the_package_with_the_policies() {
+    if common::missing(&["kpt"]) {
+        return;
+    }
     let dir = scratch();
     let out = run_documented(dir.path(), "eval");
     common::assert_success(&out);
@@ -158,6 +164,9 @@ fn kpt_fn_eval_exec_prints_the_package_with_the_policies() {
 
 #[test]
 fn a_broken_config_fails_the_pipeline_and_writes_nothing() {
+    if common::missing(&["kpt"]) {
+        return;
+    }
     let dir = scratch();
     let config = dir.path().join(PKG).join("netpolset.yaml");
     let text = std::fs::read_to_string(&config).unwrap();
@@ -204,6 +213,9 @@ const TARGET: &str = "x86_64-unknown-linux-musl";
 
 #[test]
 fn dockerfile_builds_a_static_binary_into_a_small_image() {
+    if common::missing(&["kpt"]) {
+        return;
+    }
     let steps = dockerfile();
     let arg = |name: &str| {
         steps
@@ -316,6 +328,9 @@ fn entrypoint() -> Vec<String> {
 /// .git, a ResourceList on stdin.
 #[test]
 fn image_entrypoint_runs_as_a_krm_function_without_a_repository() {
+    if common::missing(&["kpt"]) {
+        return;
+    }
     let argv = entrypoint();
     let list = Command::new(require_tool("kpt"))
         .args([

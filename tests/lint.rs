@@ -203,6 +203,9 @@ fn alt_las_prod(dir: &std::path::Path) -> (String, String) {
 
 #[test]
 fn alt_las_prod_lints_clean() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let (policies, workloads) = alt_las_prod(dir.path());
     let (stdout, stderr, code) = run(&["lint", &policies, &workloads], None);
@@ -212,6 +215,9 @@ fn alt_las_prod_lints_clean() {
 
 #[test]
 fn alt_las_prod_with_only_its_own_namespace_declared_flags_the_peers() {
+    if common::missing(&["kubectl"]) {
+        return;
+    }
     // Declaring Namespaces makes NP006 judge metadata.name selectors: the
     // ingress-nginx and monitoring namespaces must be in the input too.
     let dir = tempfile::tempdir().unwrap();

@@ -59,15 +59,40 @@ pub fn of_kind(docs: &[serde_json::Value], kind: &str) -> Vec<serde_json::Value>
     docs.iter().filter(|d| d["kind"] == kind).cloned().collect()
 }
 
-/// Fails loudly when an external tool the test needs is missing.
-pub fn require_tool(name: &str) -> PathBuf {
+fn find_tool(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("`{name}` is not installed; these tests run the real tool (see README)")
-        })
+}
+
+/// The path of an external tool the test runs; fails when it is missing
+/// (tests call [`missing`] first).
+pub fn require_tool(name: &str) -> PathBuf {
+    find_tool(name)
+        .unwrap_or_else(|| panic!("`{name}` is not installed; these tests run the real tool"))
+}
+
+/// True, after saying so on stderr, when one of `tools` is not installed:
+/// the calling test returns early. Under `NETPOLGEN_REQUIRE_TOOLS` (set by
+/// `.ci/run`) a missing tool fails the test instead.
+pub fn missing(tools: &[&str]) -> bool {
+    let absent: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find_tool(t).is_none())
+        .collect();
+    if absent.is_empty() {
+        return false;
+    }
+    if std::env::var_os("NETPOLGEN_REQUIRE_TOOLS").is_some() {
+        panic!("{} not installed; CI requires it", absent.join(", "));
+    }
+    eprintln!(
+        "skipped: {} not installed; this test runs the real tool",
+        absent.join(", ")
+    );
+    true
 }
 
 /// Copies the repository's intent (base, overlays, templates) into `dir`
