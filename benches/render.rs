@@ -125,6 +125,48 @@ fn alt_las_process(repo: &Path) {
     );
 }
 
+fn stages() {
+    use netpolgen::*;
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let file = dir.path().join("netpolset.yaml");
+    std::fs::write(&file, intent(SERVICES, FLOWS)).unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let disk = io::Disk::new(Some(&root), &root).unwrap();
+    let t = Instant::now();
+    let input = spec::Input::read(&disk, &file).unwrap();
+    let loaded = spec::load(input, &disk).unwrap();
+    let t_load = t.elapsed();
+    let t = Instant::now();
+    let model = model::build(&loaded.set).unwrap();
+    let t_model = t.elapsed();
+    let t = Instant::now();
+    let set = render::templates::load(&loaded.template_dirs, &disk).unwrap();
+    let rendered = render::templates::expand(&set, &model).unwrap();
+    let t_expand = t.elapsed();
+    let t = Instant::now();
+    let policies = render::collect::collect(&rendered, &model).unwrap();
+    let t_collect = t.elapsed();
+    let t = Instant::now();
+    let f = verify::verify(&model, &policies);
+    let t_verify = t.elapsed();
+    let t = Instant::now();
+    let y = report::policies::to_string(&policies, report::Format::Yaml);
+    let t_emit = t.elapsed();
+    println!(
+        "stages: load {:?} model {:?} expand {:?} collect {:?} verify {:?} ({}) emit {:?} ({} bytes)",
+        t_load,
+        t_model,
+        t_expand,
+        t_collect,
+        t_verify,
+        f.len(),
+        t_emit,
+        y.len()
+    );
+}
+
 fn main() {
     if let Some(path) = std::env::var_os("NETPOLGEN_WRITE_INTENT") {
         std::fs::write(path, intent(SERVICES, FLOWS)).unwrap();
@@ -133,4 +175,5 @@ fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     alt_las_process(repo);
     render_generated();
+    stages();
 }

@@ -89,7 +89,7 @@ pub fn collect(rendered: &[Rendered], model: &Model) -> Result<Vec<NetworkPolicy
         // Fast path: the whole output is well-formed NetworkPolicies. Any
         // problem takes the slow path, which says exactly what is wrong.
         let parsed: Vec<Result<NetworkPolicy, Vec<Diagnostic>>> =
-            match yaml::parse_all::<NetworkPolicy>(&r.text) {
+            match yaml::parse_all_parallel::<NetworkPolicy>(&r.text) {
                 Ok(typed)
                     if typed
                         .iter()

@@ -12,7 +12,7 @@ use crate::k8s::yaml;
 pub const FORMATS: [Format; 2] = [Format::Yaml, Format::Json];
 
 /// Writes `objects` in `format`.
-pub fn write<T: Serialize>(
+pub fn write<T: Serialize + Sync>(
     objects: &[T],
     format: Format,
     _options: &Options,
@@ -29,7 +29,7 @@ pub fn write<T: Serialize>(
 }
 
 /// [`write`] into a string.
-pub fn to_string<T: Serialize>(objects: &[T], format: Format) -> String {
+pub fn to_string<T: Serialize + Sync>(objects: &[T], format: Format) -> String {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail, and both formats are written.
     let _ = write(objects, format, &Options::default(), &mut out);

@@ -5,6 +5,9 @@
 //! silently turned into booleans). Writing quotes every scalar a YAML 1.1
 //! reader could take for something other than a string.
 
+mod fast;
+mod parallel;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -52,11 +55,27 @@ fn convert(err: serde_saphyr::Error) -> YamlError {
 
 /// Parses every non-empty document of a stream into JSON-shaped values.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
+    match fast::documents(text) {
+        Some(docs) => Ok(docs),
+        None => parse_documents_slow(text),
+    }
+}
+
+/// [`parse_documents`] by serde-saphyr alone (the reference the fast
+/// reader is tested against).
+pub fn parse_documents_slow(text: &str) -> Result<Vec<Value>, YamlError> {
     serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
 }
 
-/// Parses every non-empty document of a stream into a typed value.
+/// Parses every non-empty document of a stream into a typed value: fast
+/// where the fast reader and serde's JSON types agree, else by serde-saphyr.
 pub fn parse_all<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
+    if let Some(docs) = fast::documents(text) {
+        let typed: Result<Vec<T>, _> = docs.into_iter().map(serde_json::from_value).collect();
+        if let Ok(typed) = typed {
+            return Ok(typed);
+        }
+    }
     serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
 }
 
@@ -72,13 +91,48 @@ pub fn to_string<T: Serialize>(value: &T) -> String {
 }
 
 /// Writes values as a multi-document stream, each document after `---`.
-pub fn to_stream<T: Serialize>(values: &[T]) -> String {
-    let mut out = String::new();
-    for value in values {
-        out.push_str("---\n");
-        out.push_str(&to_string(value));
+/// Large streams are written on every core, in order.
+pub fn to_stream<T: Serialize + Sync>(values: &[T]) -> String {
+    let write = |chunk: &[T]| {
+        let mut out = String::new();
+        for value in chunk {
+            out.push_str("---\n");
+            out.push_str(&to_string(value));
+        }
+        out
+    };
+    let parts = parallel::map_chunks(values, PARALLEL_ITEMS, write);
+    parts.concat()
+}
+
+/// Below this many items (or bytes of text) one thread does the work.
+const PARALLEL_ITEMS: usize = 2_000;
+const PARALLEL_BYTES: usize = 512 << 10;
+
+/// [`parse_all`] for long streams: the text is cut at document markers
+/// (`---` at the start of a line, which no scalar can hold) and the parts
+/// are read on every core. Any part the fast reader cannot take sends the
+/// whole text down the ordinary path, so results and errors are those of
+/// [`parse_all`].
+pub fn parse_all_parallel<T: DeserializeOwned + Send>(text: &str) -> Result<Vec<T>, YamlError> {
+    if text.len() < PARALLEL_BYTES {
+        return parse_all(text);
     }
-    out
+    let parts = parallel::split_documents(text);
+    let read = |chunk: &[&str]| -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        for part in chunk {
+            for doc in fast::documents(part)? {
+                out.push(serde_json::from_value(doc).ok()?);
+            }
+        }
+        Some(out)
+    };
+    let typed: Option<Vec<Vec<T>>> = parallel::map_chunks(&parts, 1, read).into_iter().collect();
+    match typed {
+        Some(parts) => Ok(parts.into_iter().flatten().collect()),
+        None => parse_all(text),
+    }
 }
 
 #[cfg(test)]
