@@ -25,6 +25,7 @@ mod ports;
 mod selector;
 #[cfg(test)]
 mod testutil;
+pub mod tiers;
 mod validate;
 
 pub use cluster::{Cluster, NAMESPACE_NAME_LABEL, Policy, Workload, normalize_namespaces};
@@ -33,4 +34,5 @@ pub use ir::{IpBlockRef, PolicyRef, RuleRef, effective_policy_types};
 pub use portmatch::{PortEntry, PortMatcher, PortSpec, resolve_policy_port};
 pub use ports::{MAX_PORT, MIN_PORT, PortSet};
 pub use selector::{Selector, selector_matches};
+pub use tiers::{TierParseError, TierPolicy, parse_tier_policy, tier_kind};
 pub use validate::{SpecProblem, validate};
