@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::k8s::{ContainerPort, Labels, NetworkPolicy, NetworkPolicySpec};
 
+use super::tiers::TierPolicy;
+
 /// The label the control plane puts on every namespace (KEP-2161).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
@@ -17,6 +19,9 @@ pub struct Cluster {
     pub workloads: Vec<Workload>,
     /// Policies in the caller's order.
     pub policies: Vec<Policy>,
+    /// Cluster-wide policies of the Admin and Baseline tiers, in the
+    /// caller's order (the engine orders them by tier and priority).
+    pub tiers: Vec<TierPolicy>,
 }
 
 /// A group of identical pods (a Pod, or the pod template of a controller).
@@ -84,7 +89,15 @@ impl Cluster {
             namespaces,
             workloads,
             policies,
+            tiers: Vec::new(),
         }
+    }
+
+    /// This cluster with cluster-wide tier policies (cluster-scoped: they
+    /// add no namespace).
+    pub fn with_tiers(mut self, tiers: Vec<TierPolicy>) -> Cluster {
+        self.tiers = tiers;
+        self
     }
 }
 

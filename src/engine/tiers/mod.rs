@@ -1,8 +1,7 @@
 //! The cluster-wide policy tiers of kubernetes-sigs/network-policy-api:
 //! `ClusterNetworkPolicy` (v1alpha2) and `AdminNetworkPolicy` /
 //! `BaselineAdminNetworkPolicy` (v1alpha1), as data ([`types`]), read from
-//! documents ([`parse_tier_policy`]). The semantics below are what the
-//! engine is to evaluate.
+//! documents ([`parse_tier_policy`]) and compiled for the engine.
 //!
 //! Semantics, with their sources in that repository:
 //!
@@ -38,14 +37,19 @@
 //!   policies (only a pod reaching its own Pod IP is not, api-overview.md
 //!   "hairpin").
 
+pub(crate) mod compile;
+mod evidence;
 mod fields;
 mod parse;
 mod parse_ports;
+pub(crate) mod region;
 pub mod types;
+pub(crate) mod walk;
 
 #[cfg(test)]
 mod parse_tests;
 
+pub use evidence::{DecidingTier, Decision, TierPolicyRef, TierRuleRef};
 pub use fields::TierParseError;
 pub use parse::{TIER_API_GROUP, parse_tier_policy, tier_kind};
 pub use types::{
