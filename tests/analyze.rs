@@ -1,6 +1,7 @@
 //! `netpolgen analyze`: byte-stable output, the pure twin, input handling,
 //! and the property that the class-based evaluation equals the plain
-//! pair-by-pair one. The golden output of every format is a case of
+//! pair-by-pair one (also with
+//! cluster-wide tier policies). The golden output of every format is a case of
 //! `tests/cases.rs` (`tests/testdata/analyze/<fixture>/<format>.cmd`).
 
 mod common;
@@ -10,6 +11,10 @@ use std::path::PathBuf;
 
 use common::*;
 use netpolgen::analyze::{Analysis, pairwise};
+use netpolgen::engine::tiers::{
+    Subject, Tier, TierAction, TierKind, TierPeer, TierPolicy, TierPort, TierRule,
+    UnevaluatedReason,
+};
 use netpolgen::engine::{Cluster, Endpoint, Policy, Workload};
 use netpolgen::io::manifests::read_paths;
 use netpolgen::k8s::*;
@@ -346,6 +351,102 @@ proptest! {
         }
         let counts = a.counts();
         prop_assert_eq!(counts.total as usize, got.len());
+        prop_assert_eq!(counts.allowed as usize, got.iter().filter(|c| c.allowed).count());
+    }
+}
+
+fn arb_tier_peer() -> impl Strategy<Value = TierPeer> {
+    prop_oneof![
+        4 => arb_selector().prop_map(TierPeer::Namespaces),
+        4 => (arb_selector(), arb_selector())
+            .prop_map(|(namespaces, pods)| TierPeer::Pods { namespaces, pods }),
+        1 => Just(TierPeer::Networks(vec!["10.0.0.0/8".parse().unwrap()])),
+        1 => Just(TierPeer::Empty),
+        1 => Just(TierPeer::NotEvaluated(UnevaluatedReason::NodesPeer)),
+    ]
+}
+
+fn arb_tier_port() -> impl Strategy<Value = TierPort> {
+    let proto = prop::sample::select(Protocol::ALL.to_vec());
+    prop_oneof![
+        proto.clone().prop_map(TierPort::AllOf),
+        (proto, prop::sample::select(vec![53u16, 80, 81, 8080])).prop_map(|(protocol, p)| {
+            TierPort::Range {
+                protocol,
+                start: p,
+                end: p,
+            }
+        }),
+        Just(TierPort::Range {
+            protocol: Protocol::TCP,
+            start: 80,
+            end: 8080
+        }),
+        prop::sample::select(vec!["http", "dns", "metrics"])
+            .prop_map(|n| TierPort::Named(n.into())),
+    ]
+}
+
+fn arb_tier_rules() -> impl Strategy<Value = Vec<TierRule>> {
+    let rule = (
+        prop::sample::select(vec![TierAction::Accept, TierAction::Deny, TierAction::Pass]),
+        prop::collection::vec(arb_tier_peer(), 1..3),
+        prop::option::of(prop::collection::vec(arb_tier_port(), 1..3)),
+    )
+        .prop_map(|(action, peers, ports)| TierRule {
+            name: None,
+            action,
+            peers,
+            ports,
+        });
+    prop::collection::vec(rule, 0..3)
+}
+
+fn arb_tier() -> impl Strategy<Value = TierPolicy> {
+    let subject = prop_oneof![
+        arb_selector().prop_map(Subject::Namespaces),
+        (arb_selector(), arb_selector())
+            .prop_map(|(namespaces, pods)| Subject::Pods { namespaces, pods }),
+    ];
+    (
+        prop::sample::select(vec!["a", "b", "c"]),
+        prop::sample::select(vec![Tier::Admin, Tier::Baseline]),
+        0u32..3,
+        subject,
+        arb_tier_rules(),
+        arb_tier_rules(),
+    )
+        .prop_map(
+            |(name, tier, priority, subject, ingress, egress)| TierPolicy {
+                kind: TierKind::ClusterNetworkPolicy,
+                name: name.into(),
+                tier,
+                priority: Some(priority),
+                subject,
+                ingress,
+                egress,
+                unevaluated: Vec::new(),
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn class_based_equals_pairwise_with_tiers(
+        cluster in arb_cluster(),
+        tiers in prop::collection::vec(arb_tier(), 1..4),
+    ) {
+        let cluster = cluster.with_tiers(tiers);
+        let a = Analysis::new(&cluster);
+        let got = a.connections();
+        prop_assert_eq!(&got, &pairwise::connections(&cluster, &a.engine));
+        for c in &got {
+            let v = a.engine.verdict(&Endpoint::Workload(c.from), &Endpoint::Workload(c.to), c.port, c.protocol);
+            prop_assert_eq!(v.allowed, c.allowed, "verdict disagrees on {:?}", c);
+        }
+        let counts = a.counts();
         prop_assert_eq!(counts.allowed as usize, got.iter().filter(|c| c.allowed).count());
     }
 }

@@ -6,7 +6,11 @@
 //! same container ports. Policies select, and peers match, by exactly those
 //! facts, and named ports resolve against exactly those ports, so every
 //! member of a class has the same ingress and egress access: the analysis
-//! evaluates one representative per class.
+//! evaluates one representative per class. The same holds for the
+//! cluster-wide tier policies: their subjects and `namespaces`/`pods` peers
+//! select by namespace labels and pod labels, their named ports resolve
+//! against container ports, and `networks` peers match only addresses
+//! outside the cluster, so no tier tells two members of a class apart.
 
 use std::collections::BTreeMap;
 

@@ -1,10 +1,20 @@
 //! One question, answered with its evidence: may `from` reach `to` on
 //! `port`/`protocol`, and which policies and rules decide it. This is the
 //! data behind `netpolgen check`; `crate::report::check` words it.
+//!
+//! With cluster-wide tier policies a side is `Open` only if nothing
+//! restricts the direction; otherwise `Isolated` with the NetworkPolicies
+//! isolating the workload (possibly none), the rules admitting the
+//! connection (a tier rule with an empty namespace) and the final coverage.
+//! [`Answer::egress_decision`] / [`Answer::ingress_decision`] name the
+//! deciding tier.
 
 use ipnet::IpNet;
 
-use crate::engine::{Access, Cluster, Endpoint, Engine, ExternalPeer, PolicyRef, PortSet, RuleRef};
+use crate::engine::{
+    Access, Cluster, DecidingTier, Decision, DirectionVerdict, Endpoint, Engine, ExternalPeer,
+    PolicyRef, PortSet, RuleRef,
+};
 use crate::k8s::{PolicyType, Protocol};
 
 use super::addresses::{Coverage, coverage, overlaps, parse_net};
@@ -32,11 +42,12 @@ pub struct Question {
 pub enum Side {
     /// The side is an external address: no policy applies there.
     External,
-    /// The workload is not isolated in this direction: everything passes.
+    /// Nothing restricts this direction of the workload: everything passes.
     Open,
-    /// The workload is isolated; only what a rule admits passes.
+    /// The workload is isolated (by NetworkPolicy or a tier); only what a
+    /// rule admits passes.
     Isolated {
-        /// The policies selecting the workload for this direction.
+        /// The NetworkPolicies selecting the workload for this direction.
         by: Vec<PolicyRef>,
         /// Rule peers admitting the connection (for a range: those that
         /// admit the port and overlap the range).
@@ -66,6 +77,11 @@ pub struct Answer {
     pub allowed: bool,
     pub egress: Side,
     pub ingress: Side,
+    /// The tier deciding egress at the source: `None` for an external
+    /// source and for a range of addresses (see the side's coverage).
+    pub egress_decision: Option<Decision>,
+    /// The tier deciding ingress at the destination, likewise.
+    pub ingress_decision: Option<Decision>,
 }
 
 /// Finds `NS/NAME`, `NS/KIND/NAME` or `external:CIDR-or-IP`. `kinds` holds
@@ -173,7 +189,7 @@ pub fn resolve_port(
 
 /// Answers `q`. Errors when both ends are external.
 pub fn answer(engine: &Engine<'_>, q: &Question) -> Result<Answer, String> {
-    let (egress, ingress) = match (&q.from, &q.to) {
+    let (egress, ingress, egress_decision, ingress_decision) = match (&q.from, &q.to) {
         (Party::Workload(s), Party::Workload(d)) => {
             let v = engine.verdict(
                 &Endpoint::Workload(*s),
@@ -181,33 +197,32 @@ pub fn answer(engine: &Engine<'_>, q: &Question) -> Result<Answer, String> {
                 q.port,
                 q.protocol,
             );
-            let side = |dv: crate::engine::DirectionVerdict, access: Access, peer: usize| {
-                if dv.isolated_by.is_empty() {
-                    return Side::Open;
-                }
-                Side::Isolated {
-                    by: dv.isolated_by,
-                    coverage: if dv.allowed {
-                        Coverage::All
-                    } else {
-                        Coverage::None
-                    },
-                    admitted_by: dv.allowed_by,
-                    peer_ports: access.workload_ports(peer),
-                }
-            };
+            let (egress_decision, ingress_decision) =
+                (v.egress.decision.clone(), v.ingress.decision.clone());
             (
-                side(v.egress, engine.egress_access(*s), *d),
-                side(v.ingress, engine.ingress_access(*d), *s),
+                workload_side(v.egress, engine.egress_access(*s), *d),
+                workload_side(v.ingress, engine.ingress_access(*d), *s),
+                Some(egress_decision),
+                Some(ingress_decision),
             )
         }
         (Party::Workload(s), Party::External(net)) => (
             external_side(engine, *s, PolicyType::Egress, net, q),
             Side::External,
+            single(net).map(|ip| {
+                let v = engine.verdict(&Endpoint::Workload(*s), &ip, q.port, q.protocol);
+                v.egress.decision
+            }),
+            None,
         ),
         (Party::External(net), Party::Workload(d)) => (
             Side::External,
             external_side(engine, *d, PolicyType::Ingress, net, q),
+            None,
+            single(net).map(|ip| {
+                let v = engine.verdict(&ip, &Endpoint::Workload(*d), q.port, q.protocol);
+                v.ingress.decision
+            }),
         ),
         (Party::External(_), Party::External(_)) => {
             return Err("--from and --to are both external; one must be a workload".into());
@@ -218,7 +233,36 @@ pub fn answer(engine: &Engine<'_>, q: &Question) -> Result<Answer, String> {
         allowed: egress.allows() && ingress.allows(),
         egress,
         ingress,
+        egress_decision,
+        ingress_decision,
     })
+}
+
+/// The endpoint of a one-address range.
+fn single(net: &IpNet) -> Option<Endpoint> {
+    (net.prefix_len() == net.max_prefix_len()).then(|| Endpoint::External(net.addr()))
+}
+
+/// A workload's side towards a workload peer, from its verdict.
+fn workload_side(dv: DirectionVerdict, access: Access, peer: usize) -> Side {
+    if access == Access::All {
+        return Side::Open;
+    }
+    let admitted_by = match (&dv.decision.rule, dv.decision.tier) {
+        (Some(rule), _) if dv.allowed => vec![rule.as_rule_ref()],
+        (_, DecidingTier::NetworkPolicy) => dv.allowed_by,
+        _ => Vec::new(),
+    };
+    Side::Isolated {
+        by: dv.isolated_by,
+        coverage: if dv.allowed {
+            Coverage::All
+        } else {
+            Coverage::None
+        },
+        admitted_by,
+        peer_ports: access.workload_ports(peer),
+    }
 }
 
 /// The side of workload `w` in `dir` towards the external range `net`.
@@ -246,7 +290,9 @@ fn external_side(
     for g in external.iter().filter(|g| relevant(&g.peer)) {
         peer_ports.insert_all(&g.ports);
         if g.ports.contains(q.port, q.protocol) {
-            admitted_by.push(g.rule.clone());
+            if g.decision.tier != DecidingTier::Default {
+                admitted_by.push(g.rule.clone());
+            }
             blocks.push(match &g.peer {
                 ExternalPeer::Any => None,
                 ExternalPeer::IpBlock(b) => Some(b),

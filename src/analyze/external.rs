@@ -4,11 +4,15 @@
 //! admit external addresses. For every workload and direction this lists
 //! what is admitted, one row per granting rule peer, and for an isolated
 //! direction a final denied row for everything not granted. These rows are
-//! separate from the contract's `connections`.
+//! separate from the contract's `connections`. With cluster-wide tier
+//! policies the grants are the engine's tier-aware pieces (an Admin Deny
+//! cuts holes into an ipBlock grant) and each row names its deciding tier.
 
 use std::fmt;
 
-use crate::engine::{ExternalAccess, ExternalPeer, IpBlockRef, PortSet, RuleRef};
+use crate::engine::{
+    DecidingTier, Decision, ExternalAccess, ExternalPeer, IpBlockRef, PortSet, RuleRef,
+};
 use crate::k8s::PolicyType;
 
 use super::Analysis;
@@ -46,8 +50,12 @@ pub struct ExternalRow {
     pub ports: PortSet,
     pub allowed: bool,
     /// The rule peer that grants the row; `None` when the direction is not
-    /// isolated, and for the final denied row.
+    /// isolated, for a grant by default (tiers decided nothing there) and
+    /// for the final denied row. A tier rule has an empty namespace.
     pub rule: Option<RuleRef>,
+    /// The tier granting the row, with its rule; `None` when nothing
+    /// restricts the direction, and for the final denied row.
+    pub decision: Option<Decision>,
 }
 
 impl ExternalRow {
@@ -82,16 +90,23 @@ fn direction_rows(
     access: Option<&[ExternalAccess]>,
     out: &mut Vec<ExternalRow>,
 ) {
-    let row = |addresses, ports, allowed, rule| ExternalRow {
+    let row = |addresses, ports, allowed, rule, decision| ExternalRow {
         workload,
         direction,
         addresses,
         ports,
         allowed,
         rule,
+        decision,
     };
     let Some(grants) = access else {
-        out.push(row(ExternalAddresses::Any, PortSet::full(), true, None));
+        out.push(row(
+            ExternalAddresses::Any,
+            PortSet::full(),
+            true,
+            None,
+            None,
+        ));
         return;
     };
     let mut everything = false;
@@ -101,7 +116,14 @@ fn direction_rows(
             ExternalPeer::IpBlock(b) => ExternalAddresses::Block(b.clone()),
         };
         everything |= addresses == ExternalAddresses::Any && g.ports.is_full();
-        out.push(row(addresses, g.ports.clone(), true, Some(g.rule.clone())));
+        let rule = (g.decision.tier != DecidingTier::Default).then(|| g.rule.clone());
+        out.push(row(
+            addresses,
+            g.ports.clone(),
+            true,
+            rule,
+            Some(g.decision.clone()),
+        ));
     }
     if !everything {
         let rest = if grants.is_empty() {
@@ -109,6 +131,6 @@ fn direction_rows(
         } else {
             ExternalAddresses::Other
         };
-        out.push(row(rest, PortSet::full(), false, None));
+        out.push(row(rest, PortSet::full(), false, None, None));
     }
 }

@@ -179,3 +179,48 @@ fn summary_counts_isolation_and_selection() {
     assert_eq!(s.empty_policies[0].to_string(), "b/nobody");
     assert!(a.matrix.isolated(a.classes.of[3], PolicyType::Egress));
 }
+
+#[test]
+fn tier_policies_keep_classes_exact() {
+    let tier = |yaml: &str| {
+        let doc = crate::k8s::yaml::parse_documents(yaml).unwrap_or_default();
+        crate::engine::parse_tier_policy(&doc[0]).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let deny_web = tier(
+        "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: web-no-pg}\nspec:\n  tier: Admin\n  priority: 1\n  subject: {pods: {podSelector: {matchLabels: {app: web}}}}\n  egress:\n  - {action: Deny, to: [{pods: {podSelector: {matchLabels: {app: db}}}}], protocols: [{destinationNamedPort: pg}]}\n  - {action: Deny, to: [{networks: [10.0.0.0/8]}]}\n",
+    );
+    let baseline = tier(
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n  ingress: [{action: Deny, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: b}}}]}]\n",
+    );
+    let c = cluster().with_tiers(vec![deny_web, baseline]);
+    let a = Analysis::new(&c);
+    assert_eq!(a.classes.len(), 3);
+    assert_eq!(a.connections(), pairwise::connections(&c, &a.engine));
+    let allowed: Vec<String> = a
+        .connections()
+        .iter()
+        .filter(|c| c.allowed)
+        .map(|x| format!("{}->{}:{}/{}", a.id(x.from), a.id(x.to), x.port, x.protocol))
+        .collect();
+    // web no longer reaches db; dns (not isolated) now refuses b.
+    assert_eq!(allowed, ["a/dns->a/dns:53/TCP", "a/dns->a/dns:53/UDP"]);
+    let web_out: Vec<String> = a
+        .external()
+        .iter()
+        .filter(|r| a.id(r.workload) == "b/web-1" && r.direction == PolicyType::Egress)
+        .map(|r| {
+            format!(
+                "{} {} {} {:?}",
+                r.addresses,
+                r.ports,
+                r.allowed,
+                r.decision.as_ref().map(|d| d.tier)
+            )
+        })
+        .collect();
+    // The NetworkPolicy's 10.0.0.0/8 grant is cut away by the Admin Deny.
+    assert_eq!(
+        web_out,
+        ["any 1-65535/TCP, 1-65535/UDP, 1-65535/SCTP false None"]
+    );
+}

@@ -6,6 +6,7 @@ pub use crate::k8s::Workload;
 use crate::k8s::manifest::{DEFAULT_NAMESPACE, Manifests};
 use crate::k8s::{Labels, NetworkPolicy, NetworkPolicySpec};
 
+use super::tiers::TierPolicy;
 pub use crate::k8s::NAMESPACE_NAME_LABEL;
 
 /// Everything the engine evaluates.
@@ -18,6 +19,9 @@ pub struct Cluster {
     pub workloads: Vec<Workload>,
     /// Policies in the caller's order.
     pub policies: Vec<Policy>,
+    /// Cluster-wide policies of the Admin and Baseline tiers, in the
+    /// caller's order (the engine orders them by tier and priority).
+    pub tiers: Vec<TierPolicy>,
 }
 
 /// A NetworkPolicy with its namespace resolved.
@@ -72,7 +76,15 @@ impl Cluster {
             namespaces,
             workloads,
             policies,
+            tiers: Vec::new(),
         }
+    }
+
+    /// This cluster with cluster-wide tier policies (cluster-scoped: they
+    /// add no namespace).
+    pub fn with_tiers(mut self, tiers: Vec<TierPolicy>) -> Cluster {
+        self.tiers = tiers;
+        self
     }
 }
 
@@ -86,6 +98,7 @@ impl Cluster {
             .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
             .collect();
         Cluster::new(m.namespaces.clone(), m.workloads.clone(), policies)
+            .with_tiers(m.tiers.clone())
     }
 }
 

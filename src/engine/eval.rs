@@ -6,6 +6,10 @@
 //! direction; a non-isolated direction allows everything; an isolated one
 //! allows the union of the matching rules. External addresses are subject
 //! to no policy of their own: only the workload end is evaluated.
+//!
+//! Cluster-wide tier policies (`super::tiers`) wrap this per direction:
+//! Admin tier first, then the NetworkPolicy answer above (if the workload
+//! is isolated), then the Baseline tier, then allow (see `tiered`).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -17,6 +21,8 @@ use super::index::Index;
 use super::ir::{CompiledPolicy, IpBlockRef, PeerMatcher, Peers, PolicyRef, RuleRef, compile};
 use super::portmatch::PortMatcher;
 use super::ports::PortSet;
+use super::tiers::compile::CompiledTiers;
+use super::tiers::{DecidingTier, Decision};
 
 /// One end of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,15 +46,23 @@ pub struct Verdict {
 }
 
 /// The outcome for one direction at one workload.
+///
+/// `isolated_by` and `allowed_by` describe the NetworkPolicy tier, whether
+/// or not it decided; `decision` names the tier (and cluster-wide rule)
+/// whose answer `allowed` is. Without tier policies, `allowed` is "not
+/// isolated, or some rule matches", as before.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirectionVerdict {
-    /// True if not isolated, or some rule matches.
+    /// The answer for this direction.
     pub allowed: bool,
     /// Policies that isolate the workload in this direction, in cluster
     /// order; empty when not isolated (or for an external endpoint).
     pub isolated_by: Vec<PolicyRef>,
     /// Every (rule, peer) that matches the connection, in policy order.
     pub allowed_by: Vec<RuleRef>,
+    /// Which tier decided: Admin / Baseline with the rule and action,
+    /// NetworkPolicy, or the default.
+    pub decision: Decision,
 }
 
 impl DirectionVerdict {
@@ -78,12 +92,19 @@ pub enum Access {
 /// External addresses a rule admits, and on which ports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalAccess {
-    /// The rule and peer responsible.
+    /// The rule and peer responsible: a NetworkPolicy rule when
+    /// `decision.tier` is `NetworkPolicy`; for an Accept of a tier, that
+    /// rule as [`super::tiers::TierRuleRef::as_rule_ref`] gives it (empty
+    /// namespace); for a default grant, an empty reference (empty policy
+    /// name, rule 0, no peer).
     pub rule: RuleRef,
     /// Which addresses.
     pub peer: ExternalPeer,
     /// Allowed ports (never empty).
     pub ports: PortSet,
+    /// The tier that grants this part, with its rule and any Pass rules
+    /// crossed (never `tied`).
+    pub decision: Decision,
 }
 
 /// The external addresses of an [`ExternalAccess`].
@@ -105,6 +126,8 @@ pub struct Engine<'c> {
     ingress_of: Vec<Vec<usize>>,
     /// Per workload: ids of policies selecting it that isolate egress.
     egress_of: Vec<Vec<usize>>,
+    /// The cluster-wide tier policies.
+    tiers: CompiledTiers,
 }
 
 impl<'c> Engine<'c> {
@@ -132,12 +155,14 @@ impl<'c> Engine<'c> {
                 }
             }
         }
+        let tiers = CompiledTiers::new(&cluster.tiers, &index, &cluster.workloads);
         Engine {
             cluster,
             index,
             policies,
             ingress_of,
             egress_of,
+            tiers,
         }
     }
 
@@ -146,8 +171,8 @@ impl<'c> Engine<'c> {
         self.cluster
     }
 
-    /// Policies isolating workload `w` in `dir`, in cluster order (empty for
-    /// an unknown index).
+    /// NetworkPolicies isolating workload `w` in `dir`, in cluster order
+    /// (empty for an unknown index).
     pub fn isolating_policies(&self, w: usize, dir: PolicyType) -> Vec<PolicyRef> {
         self.selecting(w, dir)
             .iter()
@@ -155,7 +180,8 @@ impl<'c> Engine<'c> {
             .collect()
     }
 
-    /// True if workload `w` is isolated in `dir`.
+    /// True if a NetworkPolicy isolates workload `w` in `dir` (tier
+    /// policies never isolate; see [`Engine::tier_policies`]).
     pub fn is_isolated(&self, w: usize, dir: PolicyType) -> bool {
         !self.selecting(w, dir).is_empty()
     }
@@ -169,7 +195,8 @@ impl<'c> Engine<'c> {
     }
 
     /// Full verdict for one connection: egress at `src` AND ingress at
-    /// `dst`. An external endpoint has no policy of its own, so its side is
+    /// `dst`, each through the tiers (Admin, NetworkPolicy, Baseline,
+    /// default) with the deciding one in [`DirectionVerdict::decision`]. An external endpoint has no policy of its own, so its side is
     /// always allowed with no evidence (external to external is therefore
     /// allowed). An out-of-range workload index yields a denied verdict
     /// without evidence.
@@ -228,22 +255,27 @@ impl<'c> Engine<'c> {
         protocol: Protocol,
     ) -> DirectionVerdict {
         let selecting = self.selecting(subject, dir);
-        if selecting.is_empty() {
-            return DirectionVerdict::open();
+        let mut v = DirectionVerdict::open();
+        if !selecting.is_empty() {
+            for &pid in selecting {
+                self.each_matching_rule(pid, dir, peer, |rule_ref, ports| {
+                    if ports.matches(port, protocol, dst_ports) {
+                        v.allowed_by.push(rule_ref);
+                    }
+                });
+            }
+            v.allowed = !v.allowed_by.is_empty();
+            v.isolated_by = self.isolating_policies(subject, dir);
+            v.decision = Decision::by(DecidingTier::NetworkPolicy);
         }
-        let mut allowed_by = Vec::new();
-        for &pid in selecting {
-            self.each_matching_rule(pid, dir, peer, |rule_ref, ports| {
-                if ports.matches(port, protocol, dst_ports) {
-                    allowed_by.push(rule_ref);
-                }
-            });
+        if self.tiers_apply(subject, dir) {
+            let np = (!selecting.is_empty()).then_some(v.allowed);
+            let (allowed, decision) =
+                self.tier_decide(dir, subject, peer, dst_ports, (port, protocol), np);
+            v.allowed = allowed;
+            v.decision = decision;
         }
-        DirectionVerdict {
-            allowed: !allowed_by.is_empty(),
-            isolated_by: self.isolating_policies(subject, dir),
-            allowed_by,
-        }
+        v
     }
 
     /// Calls `f` for every (rule, peer) of policy `pid` in `dir` whose peer
@@ -288,8 +320,26 @@ impl<'c> Engine<'c> {
         }
     }
 
-    /// Ports allowed from `src` to `dst` in one direction (full if not isolated).
+    /// Ports allowed from `src` to `dst` in one direction, tiers included.
     fn direction_ports(
+        &self,
+        dir: PolicyType,
+        subject: usize,
+        peer: usize,
+        dst_ports: &[ContainerPort],
+    ) -> PortSet {
+        if self.tiers_apply(subject, dir) {
+            let np = self
+                .is_isolated(subject, dir)
+                .then(|| self.np_direction_ports(dir, subject, peer, dst_ports));
+            return self.tiered_ports(dir, subject, peer, dst_ports, np).0;
+        }
+        self.np_direction_ports(dir, subject, peer, dst_ports)
+    }
+
+    /// Ports NetworkPolicy alone allows in one direction (full if not
+    /// isolated).
+    fn np_direction_ports(
         &self,
         dir: PolicyType,
         subject: usize,
@@ -335,3 +385,6 @@ mod model;
 mod peer_tests;
 #[cfg(test)]
 mod tests;
+mod tiered;
+#[cfg(test)]
+mod tiered_tests;

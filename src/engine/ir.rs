@@ -23,7 +23,12 @@ pub struct PolicyRef {
 }
 
 impl fmt::Display for PolicyRef {
+    /// `namespace/name`; a cluster-scoped reference (empty namespace, as
+    /// `TierRuleRef::as_rule_ref` makes) prints only its name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.namespace.is_empty() {
+            return f.write_str(&self.name);
+        }
         write!(f, "{}/{}", self.namespace, self.name)
     }
 }

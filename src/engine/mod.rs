@@ -15,6 +15,10 @@
 //! at the source AND ingress at the destination, `policyTypes` defaulting,
 //! named ports resolved at the destination. Structurally invalid parts of a
 //! spec match nothing; [`validate`] lists them.
+//!
+//! With cluster-wide [`tiers`] in [`Cluster::tiers`], each direction goes
+//! Admin tier, NetworkPolicy, Baseline tier, default allow; verdicts and
+//! access sets include them, and [`Decision`] says which tier decided.
 
 mod cluster;
 mod eval;
@@ -25,6 +29,7 @@ mod ports;
 mod selector;
 #[cfg(test)]
 mod testutil;
+pub mod tiers;
 mod validate;
 
 pub use cluster::{Cluster, NAMESPACE_NAME_LABEL, Policy, Workload, normalize_namespaces};
@@ -33,4 +38,8 @@ pub use ir::{IpBlockRef, PolicyRef, RuleRef, effective_policy_types};
 pub use portmatch::{PortEntry, PortMatcher, PortSpec, resolve_policy_port};
 pub use ports::{MAX_PORT, MIN_PORT, PortSet};
 pub use selector::{Selector, selector_matches};
+pub use tiers::{
+    DecidingTier, Decision, TierParseError, TierPolicy, TierPolicyRef, TierRuleRef,
+    parse_tier_policy, tier_kind,
+};
 pub use validate::{SpecProblem, validate};

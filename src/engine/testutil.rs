@@ -41,3 +41,12 @@ pub(crate) fn workload(ns: &str, name: &str, ports: &[(&str, u16, Protocol)]) ->
             .collect(),
     }
 }
+
+/// A tier policy from a YAML document; panics on bad test input.
+pub(crate) fn tier_policy(yaml: &str) -> super::tiers::TierPolicy {
+    let doc = match crate::k8s::yaml::parse_documents(yaml) {
+        Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+        other => panic!("bad test document: {other:?}\n{yaml}"),
+    };
+    super::tiers::parse_tier_policy(&doc).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+}

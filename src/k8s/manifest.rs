@@ -1,8 +1,9 @@
 //! Reading arbitrary Kubernetes manifests for analysis: files, directories
 //! (walked for `*.yaml`/`*.yml`), stdin (`-`); multi-document streams,
 //! `kind: List` and `kind: ResourceList` are unwrapped. Namespaces,
-//! workloads (pod-template labels and containerPorts) and NetworkPolicies
-//! are extracted; everything else is counted and skipped.
+//! workloads (pod-template labels and containerPorts), NetworkPolicies and
+//! the cluster-wide tier policies (`policy.networking.k8s.io`) are
+//! extracted; everything else is counted and skipped.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use crate::diag::field::FieldPath;
 use crate::diag::{Diagnostic, Errors};
+use crate::k8s::tiers::{TierPolicy, parse_tier_policy, tier_kind};
 use crate::k8s::yaml;
 use crate::k8s::{ContainerPort, Labels, NetworkPolicy, Protocol, Workload};
 
@@ -42,6 +44,10 @@ pub struct Manifests {
     pub workload_origins: Vec<Origin>,
     pub policies: Vec<NetworkPolicy>,
     pub policy_origins: Vec<Origin>,
+    /// ClusterNetworkPolicies, AdminNetworkPolicies and the
+    /// BaselineAdminNetworkPolicy, each with what it leaves unevaluated.
+    pub tiers: Vec<TierPolicy>,
+    pub tier_origins: Vec<Origin>,
     /// Documents of other kinds, skipped.
     pub skipped: usize,
 }
@@ -122,6 +128,16 @@ pub fn from_docs(docs: &[Doc]) -> Result<Manifests, Errors> {
             .filter(|s| !s.is_empty())
             .unwrap_or(DEFAULT_NAMESPACE)
             .to_string();
+        if tier_kind(v).is_some() {
+            match parse_tier_policy(v) {
+                Ok(p) => {
+                    m.tiers.push(p);
+                    m.tier_origins.push(origin);
+                }
+                Err(e) => errors.push(error(&e.path.to_string(), e.message)),
+            }
+            continue;
+        }
         match kind.as_str() {
             "Namespace" => match labels_at(v, "/metadata/labels") {
                 Ok(labels) => {

@@ -6,6 +6,7 @@
 
 pub mod manifest;
 pub mod names;
+pub mod tiers;
 pub mod yaml;
 
 use std::collections::BTreeMap;

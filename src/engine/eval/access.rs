@@ -7,6 +7,7 @@ use crate::k8s::PolicyType;
 
 use super::super::ir::{CompiledRule, PeerMatcher, Peers, RuleRef};
 use super::super::ports::PortSet;
+use super::super::tiers::{DecidingTier, Decision};
 use super::{Access, Engine, ExternalAccess, ExternalPeer};
 
 impl Access {
@@ -63,7 +64,12 @@ impl Acc {
 
     fn add_external(&mut self, rule: RuleRef, peer: ExternalPeer, ports: PortSet) {
         if !ports.is_empty() {
-            self.external.push(ExternalAccess { rule, peer, ports });
+            self.external.push(ExternalAccess {
+                rule,
+                peer,
+                ports,
+                decision: Decision::by(DecidingTier::NetworkPolicy),
+            });
         }
     }
 
@@ -76,11 +82,23 @@ impl Acc {
 }
 
 impl Engine<'_> {
-    /// What may enter workload `dst` under ingress policy alone:
+    /// What may enter workload `dst` by its ingress policies:
     /// [`Access::All`] if not ingress-isolated, else the source workloads
     /// and external ranges admitted, with ports resolved against `dst`'s
     /// container ports. An unknown index gives [`Access::none`].
+    ///
+    /// With tier policies applying to `dst`, the answer includes them
+    /// (`Access::All` only if nothing is denied), and external grants carry
+    /// the deciding tier in [`ExternalAccess::decision`].
     pub fn ingress_access(&self, dst: usize) -> Access {
+        if dst < self.cluster.workloads.len() && self.tiers_apply(dst, PolicyType::Ingress) {
+            return self.tiered_access(PolicyType::Ingress, dst);
+        }
+        self.np_ingress_access(dst)
+    }
+
+    /// [`Engine::ingress_access`] of NetworkPolicy alone.
+    pub(super) fn np_ingress_access(&self, dst: usize) -> Access {
         let Some(target) = self.cluster.workloads.get(dst) else {
             return Access::none();
         };
@@ -108,12 +126,21 @@ impl Engine<'_> {
         acc.finish()
     }
 
-    /// What may leave workload `src` under egress policy alone:
+    /// What may leave workload `src` by its egress policies:
     /// [`Access::All`] if not egress-isolated, else the destination
     /// workloads (named ports resolved against each destination) and
     /// external ranges (named ports resolve to nothing there). An unknown
-    /// index gives [`Access::none`].
+    /// index gives [`Access::none`]. Tier policies are included as in
+    /// [`Engine::ingress_access`].
     pub fn egress_access(&self, src: usize) -> Access {
+        if src < self.cluster.workloads.len() && self.tiers_apply(src, PolicyType::Egress) {
+            return self.tiered_access(PolicyType::Egress, src);
+        }
+        self.np_egress_access(src)
+    }
+
+    /// [`Engine::egress_access`] of NetworkPolicy alone.
+    pub(super) fn np_egress_access(&self, src: usize) -> Access {
         if src >= self.cluster.workloads.len() {
             return Access::none();
         }

@@ -140,17 +140,17 @@ fn allowed_ports_intersects_both_directions() {
 }
 
 /// xorshift64: deterministic pseudo-random numbers without a dependency.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self, n: usize) -> usize {
+    pub(super) fn next(&mut self, n: usize) -> usize {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         (self.0 % n as u64) as usize
     }
 
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+    pub(super) fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.next(xs.len())]
     }
 }
@@ -199,7 +199,7 @@ fn random_rule(r: &mut Rng, peers_key: &str) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-fn random_cluster(seed: u64) -> Cluster {
+pub(super) fn random_cluster(seed: u64) -> Cluster {
     let mut r = Rng(seed);
     let namespaces = ns_labels(&[
         ("n0", &[("tier", "n0")]),
@@ -319,7 +319,7 @@ fn access_sets_agree_with_verdicts_on_generated_clusters() {
 
 /// `n_ws` workloads in 20 namespaces; one ingress policy per workload and
 /// `extra` policies with egress rules, all selecting by `matchLabels`.
-fn big_cluster(n_ws: usize, n_policies: usize) -> Cluster {
+pub(super) fn big_cluster(n_ws: usize, n_policies: usize) -> Cluster {
     let mut workloads = Vec::with_capacity(n_ws);
     for i in 0..n_ws {
         let ns = format!("ns{}", i % 20);
