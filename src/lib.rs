@@ -23,6 +23,7 @@ pub mod names;
 pub mod passthrough;
 pub mod pipeline;
 pub mod ports;
+pub mod proof;
 pub mod render;
 pub mod report;
 pub mod spec;
