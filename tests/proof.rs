@@ -192,6 +192,31 @@ fn an_intent_denying_both_directions_proves_clean() {
     assert!(netpolgen::verify::verify(&model, &policies).is_empty());
 }
 
+/// A pod that a service's selector reaches but that does not carry the
+/// service's labels is of no declared service: its container ports are
+/// unknown, so a group's named port stays a name there, as rendered.
+#[test]
+fn a_pod_without_a_services_labels_has_unknown_ports() {
+    let (model, policies) = intent(
+        "apiVersion: netpolgen.io/v1alpha1
+kind: NetworkPolicySet
+metadata: {name: gen}
+spec:
+  environment: prod
+  namespace: gen
+  services:
+    s0: {labels: {app: s0, tier: t0}, selector: {app: s0}, ports: {http: \"8000/UDP\"}}
+    s1: {labels: {app: s1, tier: t1}, ports: {http: 8001}}
+  groups:
+    g1: {selector: {tier: t1}}
+  flows:
+    f0: {from: s0, to: g1, ports: [http]}
+",
+    );
+    let p = proof::prove(&model, &policies);
+    assert!(p.is_proven(), "{}", show(&p));
+}
+
 type Mutation = fn(&mut Vec<NetworkPolicy>);
 
 const ARCHIVE: &str = "allow-runner-service-to-archive-service-prod";

@@ -2,8 +2,9 @@
 //! by the selectors that decide that direction, then compare, per region,
 //! what the isolating policies' rules admit with what the flows declare.
 //!
-//! Ingress: the region is the destination, so ports resolve at it (at a
-//! pod of each service whose selector holds the region, else symbolically).
+//! Ingress: the region is the destination, so ports resolve at it (as at a
+//! pod of each service whose labels the region's pods carry, else
+//! symbolically).
 //! Egress: the region is the source and ports resolve at the destination,
 //! so the other side is cut into zones: pods of each service that a named
 //! port reaches, the other pods (names symbolic) and addresses.
@@ -86,7 +87,7 @@ pub fn check(it: &Intent, dir: PolicyType, out: &mut Collector<'_>) {
     }
     if ingress {
         for (si, s) in it.services.iter().enumerate() {
-            t.role(&s.selector).services.push(si);
+            t.role(&s.pods).services.push(si);
         }
     }
     if !denies && !t.roles.iter().any(|r| r.governs) {
@@ -225,7 +226,7 @@ pub fn check(it: &Intent, dir: PolicyType, out: &mut Collector<'_>) {
             .iter()
             .enumerate()
             .filter_map(|(si, s)| {
-                let z = in_namespace(&it.namespace, &s.selector)?;
+                let z = in_namespace(&it.namespace, &s.pods)?;
                 named_pods.iter().any(|c| c.meets(&z)).then_some((si, z))
             })
             .collect();
@@ -242,8 +243,13 @@ pub fn check(it: &Intent, dir: PolicyType, out: &mut Collector<'_>) {
     }
 }
 
-/// The ports flow `f` declares towards `dest`.
+/// The ports flow `f` declares towards `dest`: towards one service, its
+/// names are that service's numbers wherever its selector reaches.
 fn declared(it: &Intent, f: usize, dest: Dest<'_>) -> Ports {
     let flow = &it.flows[f];
+    let dest = match (flow.to_service, dest) {
+        (Some(s), Dest::Service(_) | Dest::Pod) => Dest::Service(&it.services[s].ports),
+        (_, dest) => dest,
+    };
     ports::declared(&flow.specs, dest, &flow.name_protocols)
 }

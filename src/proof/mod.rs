@@ -17,8 +17,9 @@
 //! egress out of one when the intent denies egress by default, or the pod
 //! is the source of a flow with an egress policy. A pod some rendered
 //! policy isolates is checked too. A governed pod no policy isolates admits
-//! everything. Ports towards a pod of a declared service are that
-//! service's; towards other pods named ports stay names.
+//! everything. A pod carrying a declared service's labels has that
+//! service's ports; at other pods named ports stay names, except that a
+//! flow to one service means that service's numbers (as rendered).
 //!
 //! Every violation carries a concrete counterexample: a pod (its namespace,
 //! its labels), or an address range, and a port.

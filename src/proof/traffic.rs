@@ -102,14 +102,19 @@ pub struct Flow {
     pub egress: bool,
     /// For each port name: the protocols the destination services give it.
     pub name_protocols: BTreeMap<String, BTreeSet<Protocol>>,
+    /// The destination, when it is one service (index into
+    /// [`Intent::services`]): its port names mean that service's numbers
+    /// at every pod its selector reaches, as rendered.
+    pub to_service: Option<usize>,
 }
 
 /// A declared service.
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
-    /// What selects its pods (pod keys).
-    pub selector: Cube,
+    /// Its pods: those carrying all of its labels (pod keys). A pod its
+    /// selector reaches without them is of no declared service.
+    pub pods: Cube,
     /// The labels its pods carry.
     pub labels: Labels,
     pub ports: BTreeMap<String, NamedPort>,
@@ -146,7 +151,7 @@ impl Intent {
             .values()
             .map(|s| Service {
                 name: s.name.clone(),
-                selector: Cube::labels(&s.selector, Key::Pod),
+                pods: Cube::labels(&s.labels, Key::Pod),
                 labels: s.labels.clone(),
                 ports: s.ports.clone(),
             })
@@ -169,6 +174,11 @@ impl Intent {
                 })
             })
             .collect();
+        let service_index: BTreeMap<&str, usize> = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
         let flows = model
             .flows
             .iter()
@@ -179,6 +189,10 @@ impl Intent {
                 specs: f.port_specs.clone(),
                 egress: f.egress_name.is_some(),
                 name_protocols: name_protocols(model, &f.to.target, &f.port_specs),
+                to_service: match &f.to.target {
+                    Target::Service(s) => service_index.get(s.as_str()).copied(),
+                    _ => None,
+                },
             })
             .collect();
         let policies = policies
@@ -211,8 +225,7 @@ fn vocabulary(it: &Intent) -> Vocabulary {
         .or_default()
         .insert(it.namespace.clone());
     for s in &it.services {
-        s.selector.name_values(&mut v);
-        Cube::labels(&s.labels, Key::Pod).name_values(&mut v);
+        s.pods.name_values(&mut v);
     }
     for p in &it.peers {
         p.cube.name_values(&mut v);
