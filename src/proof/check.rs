@@ -195,11 +195,11 @@ pub fn check(it: &Intent, dir: PolicyType, out: &mut Collector<'_>) {
             }
             continue;
         }
+        // A flow to one service means that service's numbers everywhere;
+        // only names towards groups and "*" depend on the destination.
         let names = |f: usize| {
-            it.flows[f]
-                .specs
-                .iter()
-                .any(|s| matches!(s, PortSpec::Named(_)))
+            let flow = &it.flows[f];
+            flow.to_service.is_none() && flow.specs.iter().any(|s| matches!(s, PortSpec::Named(_)))
         };
         let named =
             raw.iter().any(|r| ports::has_names(r.ports)) || flows.iter().any(|&f| names(f));

@@ -78,6 +78,16 @@ impl Values {
         }
     }
 
+    /// True if some value is in both (without building the intersection).
+    pub fn meets(&self, other: &Values) -> bool {
+        use Values::*;
+        match (self, other) {
+            (Finite(a), Finite(b)) => !a.is_disjoint(b),
+            (Finite(a), Cofinite(b)) | (Cofinite(b), Finite(a)) => a.iter().any(|v| !b.contains(v)),
+            (Cofinite(_), Cofinite(_)) => true,
+        }
+    }
+
     /// The values the set names (listed or excluded).
     fn named(&self) -> &BTreeSet<String> {
         match self {
@@ -145,6 +155,11 @@ impl KeyConstraint {
             absent: self.absent && other.absent,
             present: self.present.intersect(&other.present),
         }
+    }
+
+    /// True if something satisfies both.
+    pub fn meets(&self, other: &KeyConstraint) -> bool {
+        (self.absent && other.absent) || self.present.meets(&other.present)
     }
 
     /// True if everything `self` allows, `other` allows.
@@ -290,7 +305,7 @@ impl Cube {
             (other, self)
         };
         small.0.iter().all(|(k, c)| match large.0.get(k) {
-            Some(d) => !c.intersect(d).is_empty(),
+            Some(d) => c.meets(d),
             None => true,
         })
     }
@@ -357,12 +372,12 @@ impl Cube {
 /// A part of `region` that no cube of `cover` meets, or `None` if the
 /// union of `cover` contains `region`.
 pub fn uncovered(region: &Cube, cover: &[&Cube]) -> Option<Cube> {
+    if cover.iter().any(|c| c.contains(region)) {
+        return None;
+    }
     let relevant: Vec<&Cube> = cover.iter().copied().filter(|c| c.meets(region)).collect();
     if relevant.is_empty() {
         return Some(region.clone());
-    }
-    if relevant.iter().any(|c| c.contains(region)) {
-        return None;
     }
     // The key most cubes constrain beyond the region: splitting on it
     // settles the most of them at once. On a tie, a key that may be absent

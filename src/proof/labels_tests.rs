@@ -144,10 +144,14 @@ fn value_set_algebra() {
         (c(&["a"]), c(&["a", "b"]), c(&["a", "b"]), false),
         (c(&["a", "b"]), c(&["a"]), c(&["a", "b"]), true),
         (c(&[]), c(&[]), c(&[]), true),
+        (f(&["a"]), c(&["a"]), f(&[]), false),
+        (f(&["a"]), f(&["b"]), f(&[]), false),
     ];
     for (a, b, meet, sub) in cases {
         assert_eq!(a.intersect(&b), meet, "{a:?} ∩ {b:?}");
         assert_eq!(a.subset(&b), sub, "{a:?} ⊆ {b:?}");
+        assert_eq!(a.meets(&b), !meet.is_empty(), "{a:?} meets {b:?}");
+        assert_eq!(b.meets(&a), !meet.is_empty(), "{b:?} meets {a:?}");
     }
 }
 
