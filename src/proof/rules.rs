@@ -135,3 +135,117 @@ fn peer(p: &Peer, ns: &str) -> Parties {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proof::labels::Point;
+    use serde_json::json;
+
+    fn parties(v: serde_json::Value) -> Parties {
+        peer(&serde_json::from_value(v).unwrap_or_default(), "prod")
+    }
+
+    fn pod(ns: &str, labels: &[(&str, &str)]) -> Point {
+        let mut p: Point = labels
+            .iter()
+            .map(|(k, v)| (Key::Pod(k.to_string()), v.to_string()))
+            .collect();
+        p.insert(name_key(), ns.to_string());
+        p
+    }
+
+    fn admits(p: &Parties, point: &Point) -> bool {
+        p.pods.as_ref().is_some_and(|c| c.matches(point))
+    }
+
+    #[test]
+    fn peers_as_parties() {
+        let web_prod = pod("prod", &[("app", "web")]);
+        let web_dev = pod("dev", &[("app", "web")]);
+        let ip = |s: &str| s.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+        // (peer, web in prod, web in dev, 10.0.0.1)
+        let cases = [
+            (
+                json!({"podSelector": {"matchLabels": {"app": "web"}}}),
+                true,
+                false,
+                false,
+            ),
+            (json!({"podSelector": {}}), true, false, false),
+            (json!({"namespaceSelector": {}}), true, true, false),
+            (
+                json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "dev"}},
+                       "podSelector": {"matchLabels": {"app": "web"}}}),
+                false,
+                true,
+                false,
+            ),
+            (
+                json!({"ipBlock": {"cidr": "10.0.0.0/8"}}),
+                false,
+                false,
+                true,
+            ),
+            (
+                json!({"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.0.0.0/24"]}}),
+                false,
+                false,
+                false,
+            ),
+            // Kubernetes rejects these; they match nothing.
+            (
+                json!({"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}),
+                false,
+                false,
+                false,
+            ),
+            (
+                json!({"ipBlock": {"cidr": "10.0.0.0"}}),
+                false,
+                false,
+                false,
+            ),
+            (json!({}), false, false, false),
+        ];
+        for (v, prod, dev, addr) in cases {
+            let p = parties(v.clone());
+            assert_eq!(admits(&p, &web_prod), prod, "{v} web in prod");
+            assert_eq!(admits(&p, &web_dev), dev, "{v} web in dev");
+            assert_eq!(p.addrs.contains(ip("10.0.0.1")), addr, "{v} 10.0.0.1");
+        }
+    }
+
+    #[test]
+    fn policies_isolate_by_their_effective_types() {
+        let np = |spec: serde_json::Value, ns: Option<&str>| -> NetworkPolicy {
+            serde_json::from_value(json!({
+                "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": "p", "namespace": ns}, "spec": spec}))
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let isolates = |p: &Option<Policy>| {
+            p.as_ref()
+                .map(|p| (p.ingress.is_some(), p.egress.is_some()))
+        };
+        let egress_only = np(json!({"egress": [{}]}), Some("prod"));
+        assert_eq!(isolates(&policy(&egress_only, "prod")), Some((true, true)));
+        let empty_egress = np(json!({"egress": []}), None);
+        assert_eq!(
+            isolates(&policy(&empty_egress, "prod")),
+            Some((true, false))
+        );
+        let typed = np(json!({"policyTypes": ["Egress"]}), Some("prod"));
+        assert_eq!(isolates(&policy(&typed, "prod")), Some((false, true)));
+        assert!(
+            policy(&typed, "other").is_none(),
+            "another namespace's policy"
+        );
+        // A rule without `from` admits every party.
+        let open = np(json!({"ingress": [{"ports": [{"port": 80}]}]}), None);
+        let rules = policy(&open, "prod")
+            .and_then(|p| p.ingress)
+            .unwrap_or_default();
+        assert_eq!(rules[0].peers, vec![(None, Parties::any())]);
+    }
+}
