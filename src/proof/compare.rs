@@ -12,7 +12,8 @@ use std::net::IpAddr;
 
 use super::Kind;
 use super::addrs::AddrSet;
-use super::labels::{Cube, uncovered};
+use super::cover::uncovered;
+use super::labels::Cube;
 use super::ports::{Atom, Ports, atoms};
 use super::traffic::Parties;
 

@@ -13,11 +13,10 @@
 //! | `k Exists`       | no     | all                |
 //! | `k DoesNotExist` | yes    | none               |
 //!
-//! `matchLabels {k: v}` is `k In [v]`. Whether a cube lies inside a union
-//! of cubes is decided by [`uncovered`], which splits the cube on the keys
-//! the others distinguish into atoms (each mentioned value, "some other
-//! value", "absent") until every piece is inside one of them or meets none;
-//! a piece that meets none is the witness.
+//! `matchLabels {k: v}` is `k In [v]`. [`KeyConstraint::atoms`] cuts a
+//! key into the pieces a set of constraints distinguish (each value they
+//! name, "some other value", "absent"); coverage of a cube by a union of
+//! cubes, with a witness, is built on it in `cover`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -367,46 +366,6 @@ impl Cube {
             }
         }
     }
-}
-
-/// A part of `region` that no cube of `cover` meets, or `None` if the
-/// union of `cover` contains `region`.
-pub fn uncovered(region: &Cube, cover: &[&Cube]) -> Option<Cube> {
-    if cover.iter().any(|c| c.contains(region)) {
-        return None;
-    }
-    let relevant: Vec<&Cube> = cover.iter().copied().filter(|c| c.meets(region)).collect();
-    if relevant.is_empty() {
-        return Some(region.clone());
-    }
-    // The key most cubes constrain beyond the region: splitting on it
-    // settles the most of them at once. On a tie, a key that may be absent
-    // (its absent atom makes the simplest witness), then the first key.
-    let mut counts: BTreeMap<&Key, (usize, bool)> = BTreeMap::new();
-    for c in &relevant {
-        for (k, kc) in &c.0 {
-            let here = region.get(k);
-            if !here.subset(kc) {
-                let e = counts.entry(k).or_insert((0, here.absent));
-                e.0 += 1;
-            }
-        }
-    }
-    let key = counts
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(k, _)| (*k).clone())?;
-    let here = region.get(&key);
-    let atoms = here.atoms(relevant.iter().filter_map(|c| c.0.get(&key)), true);
-    for atom in atoms {
-        let Some(part) = region.clone().with(key.clone(), &atom) else {
-            continue;
-        };
-        if let Some(w) = uncovered(&part, &relevant) {
-            return Some(w);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

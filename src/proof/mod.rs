@@ -27,6 +27,7 @@
 pub mod addrs;
 mod check;
 mod compare;
+mod cover;
 mod display;
 pub mod labels;
 pub mod ports;
