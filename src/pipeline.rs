@@ -18,7 +18,7 @@ use crate::model::{self, Model};
 use crate::render::{self, templates};
 use crate::spec::files::Files;
 use crate::spec::{self, Input, Loaded, detect};
-use crate::verify;
+use crate::{proof, verify};
 
 /// One NetworkPolicySet, loaded, modelled, rendered and verified.
 #[derive(Debug, Clone)]
@@ -56,9 +56,7 @@ pub fn render_input(files: &dyn Files, input: Input) -> Result<Rendered, Errors>
 
 /// Models, renders and verifies a loaded configuration.
 pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Errors> {
-    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
-    let templates = templates::load(&loaded.template_dirs, files)?;
-    let policies = render::render(&model, &templates)?;
+    let (model, policies) = unverified(files, &loaded)?;
     check(&loaded, &model, &policies)?;
     Ok(Rendered {
         loaded,
@@ -67,22 +65,48 @@ pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Erro
     })
 }
 
-/// The verification stage: every finding becomes an error, placed on the
-/// `expect` entry it is about or on the file that declares the flows.
+/// The stages before verification: the model and the policies the
+/// templates yield (for tests of the verification itself).
+pub fn unverified(
+    files: &dyn Files,
+    loaded: &Loaded,
+) -> Result<(Model, Vec<NetworkPolicy>), Errors> {
+    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
+    let templates = templates::load(&loaded.template_dirs, files)?;
+    let policies = render::render(&model, &templates)?;
+    Ok((model, policies))
+}
+
+/// The verification stage: the proof that the policies admit exactly
+/// the declared flows, then the `expect` entries. A missing flow is placed
+/// on the flow; an over-permissive rule on the file declaring the flows.
 fn check(loaded: &Loaded, model: &Model, policies: &[NetworkPolicy]) -> Result<(), Errors> {
-    let findings = verify::verify(model, policies);
-    Errors::check(
-        findings
-            .into_iter()
-            .map(|f| match f.expect() {
-                Some(i) => loaded
-                    .map
-                    .error(FieldPath::keys(&["spec", "expect"]).index(i), f.to_string()),
-                None => {
-                    let (file, _) = loaded.map.locate(&FieldPath::keys(&["spec", "flows"]));
-                    Diagnostic::error(format!("verification failed: {f}")).in_file(file)
-                }
-            })
-            .collect(),
-    )
+    let map = &loaded.map;
+    let flows = FieldPath::keys(&["spec", "flows"]);
+    let proof = proof::prove(model, policies);
+    let mut errors: Vec<Diagnostic> = proof
+        .violations
+        .iter()
+        .map(|v| {
+            let message = format!("verification failed: {v}");
+            match (&v.kind, &v.flow) {
+                (proof::Kind::Missing, Some(flow)) => map.error(flows.key(flow), message),
+                _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
+            }
+        })
+        .collect();
+    if proof.omitted > 0 {
+        errors.push(
+            Diagnostic::error(format!(
+                "verification failed: ... and {} more violations",
+                proof.omitted
+            ))
+            .in_file(map.locate(&flows).0),
+        );
+    }
+    errors.extend(verify::expects(model, policies).into_iter().map(|f| {
+        let at = FieldPath::keys(&["spec", "expect"]).index(f.expect().unwrap_or_default());
+        map.error(at, f.to_string())
+    }));
+    Errors::check(errors)
 }

@@ -101,113 +101,159 @@ impl std::fmt::Display for Finding {
     }
 }
 
-/// Checks the rendered policies against the model. Returns every difference.
+/// Checks the rendered policies against the model on the synthetic
+/// cluster: every flow and every `expect` entry. Returns every difference.
+/// (The render's verification is `crate::proof`; this sampled check is
+/// its independent second opinion in the tests, and checks `expect`.)
 pub fn verify(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
-    let syn = Synthetic::build(model, policies);
-    let engine = Engine::new(&syn.cluster);
+    let s = Sampled::new(model, policies);
+    let mut findings = s.flows();
+    findings.extend(s.expects());
+    findings
+}
 
-    let mut members: BTreeMap<&Target, Vec<Ep>> = BTreeMap::new();
-    let ends = model
-        .flows
-        .iter()
-        .flat_map(|f| [&f.from.target, &f.to.target]);
-    for target in ends.chain(model.expects.iter().flat_map(|e| [&e.from, &e.to])) {
+/// Checks only the `expect` entries, on the synthetic cluster.
+pub fn expects(model: &Model, policies: &[NetworkPolicy]) -> Vec<Finding> {
+    if model.expects.is_empty() {
+        return Vec::new();
+    }
+    Sampled::new(model, policies).expects()
+}
+
+/// The synthetic cluster, its engine and the members of every flow end.
+struct Sampled<'m> {
+    model: &'m Model,
+    syn: Synthetic,
+}
+
+impl<'m> Sampled<'m> {
+    fn new(model: &'m Model, policies: &[NetworkPolicy]) -> Sampled<'m> {
+        Sampled {
+            model,
+            syn: Synthetic::build(model, policies),
+        }
+    }
+
+    fn members(&self) -> BTreeMap<&'m Target, Vec<Ep>> {
+        let model = self.model;
+        let mut members: BTreeMap<&Target, Vec<Ep>> = BTreeMap::new();
+        let ends = model
+            .flows
+            .iter()
+            .flat_map(|f| [&f.from.target, &f.to.target]);
+        for target in ends.chain(model.expects.iter().flat_map(|e| [&e.from, &e.to])) {
+            members
+                .entry(target)
+                .or_insert_with(|| self.syn.members(model, target));
+        }
         members
-            .entry(target)
-            .or_insert_with(|| syn.members(model, target));
     }
 
-    let mut expected: BTreeMap<(Ep, Ep), PortSet> = BTreeMap::new();
-    for flow in &model.flows {
-        let from = &members[&flow.from.target];
-        let to = &members[&flow.to.target];
-        for &d in to {
-            let mut ports = PortSet::empty();
-            for spec in &flow.port_specs {
-                ports.insert_all(&syn.ports_at(spec, d));
-            }
-            if ports.is_empty() {
-                continue;
-            }
-            for &s in from {
-                expected.entry((s, d)).or_default().insert_all(&ports);
-            }
-        }
-    }
-
-    let allowed = allowed(&syn, &engine);
-    let mut findings = Vec::new();
-    let none = PortSet::empty();
-    let differing = expected
-        .iter()
-        .filter(|(k, exp)| allowed.get(*k).unwrap_or(&none) != *exp)
-        .map(|(k, _)| *k)
-        .chain(
-            allowed
-                .keys()
-                .filter(|k| !expected.contains_key(*k))
-                .copied(),
-        )
-        .collect::<std::collections::BTreeSet<(Ep, Ep)>>();
-    for key in differing {
-        let exp = expected.get(&key).unwrap_or(&none);
-        let got = allowed.get(&key).unwrap_or(&none);
-        let extra = got.difference(exp);
-        let missing = exp.difference(got);
-        let (s, d) = key;
-        for (kind, ports, admitted) in [(Kind::Extra, extra, true), (Kind::Missing, missing, false)]
-        {
-            if ports.is_empty() {
-                continue;
-            }
-            findings.push(Finding {
-                kind,
-                from: syn.name(s).to_string(),
-                to: syn.name(d).to_string(),
-                policies: deciding(&engine, &syn, s, d, &ports, admitted),
-                ports,
-            });
-        }
-    }
-    if findings.len() > MAX_LINES {
-        let more = findings.len() - MAX_LINES;
-        findings.truncate(MAX_LINES);
-        findings.push(Finding {
-            kind: Kind::More(more),
-            from: String::new(),
-            to: String::new(),
-            ports: PortSet::empty(),
-            policies: Vec::new(),
-        });
-    }
-
-    for e in &model.expects {
-        let from = &members[&e.from];
-        let to = &members[&e.to];
-        for &d in to {
-            let ports = syn.ports_at(&e.port, d);
-            let Some((protocol, port, _)) = ports.iter().next() else {
-                continue;
-            };
-            for &s in from {
-                let v = engine.verdict(&syn.endpoint(s), &syn.endpoint(d), port, protocol);
-                if v.allowed != e.allowed {
-                    let ports = PortSet::single(protocol, port);
-                    findings.push(Finding {
-                        kind: Kind::Expect {
-                            index: e.index,
-                            allowed: e.allowed,
-                        },
-                        from: syn.name(s).to_string(),
-                        to: syn.name(d).to_string(),
-                        policies: deciding(&engine, &syn, s, d, &ports, v.allowed),
-                        ports,
-                    });
+    /// Allowed flows against declared ones, both ways.
+    fn flows(&self) -> Vec<Finding> {
+        let (model, syn) = (self.model, &self.syn);
+        let engine = Engine::new(&syn.cluster);
+        let members = self.members();
+        let mut expected: BTreeMap<(Ep, Ep), PortSet> = BTreeMap::new();
+        for flow in &model.flows {
+            let from = &members[&flow.from.target];
+            let to = &members[&flow.to.target];
+            for &d in to {
+                let mut ports = PortSet::empty();
+                for spec in &flow.port_specs {
+                    ports.insert_all(&syn.ports_at(spec, d));
+                }
+                if ports.is_empty() {
+                    continue;
+                }
+                for &s in from {
+                    expected.entry((s, d)).or_default().insert_all(&ports);
                 }
             }
         }
+        let allowed = allowed(syn, &engine);
+        let mut findings = Vec::new();
+        let none = PortSet::empty();
+        let differing = expected
+            .iter()
+            .filter(|(k, exp)| allowed.get(*k).unwrap_or(&none) != *exp)
+            .map(|(k, _)| *k)
+            .chain(
+                allowed
+                    .keys()
+                    .filter(|k| !expected.contains_key(*k))
+                    .copied(),
+            )
+            .collect::<std::collections::BTreeSet<(Ep, Ep)>>();
+        for key in differing {
+            let exp = expected.get(&key).unwrap_or(&none);
+            let got = allowed.get(&key).unwrap_or(&none);
+            let (s, d) = key;
+            let pairs = [
+                (Kind::Extra, got.difference(exp), true),
+                (Kind::Missing, exp.difference(got), false),
+            ];
+            for (kind, ports, admitted) in pairs {
+                if ports.is_empty() {
+                    continue;
+                }
+                findings.push(Finding {
+                    kind,
+                    from: syn.name(s).to_string(),
+                    to: syn.name(d).to_string(),
+                    policies: deciding(&engine, syn, s, d, &ports, admitted),
+                    ports,
+                });
+            }
+        }
+        if findings.len() > MAX_LINES {
+            let more = findings.len() - MAX_LINES;
+            findings.truncate(MAX_LINES);
+            findings.push(Finding {
+                kind: Kind::More(more),
+                from: String::new(),
+                to: String::new(),
+                ports: PortSet::empty(),
+                policies: Vec::new(),
+            });
+        }
+        findings
     }
-    findings
+
+    /// Every `expect` entry on every pair of its ends.
+    fn expects(&self) -> Vec<Finding> {
+        let (model, syn) = (self.model, &self.syn);
+        let engine = Engine::new(&syn.cluster);
+        let members = self.members();
+        let mut findings = Vec::new();
+        for e in &model.expects {
+            let from = &members[&e.from];
+            let to = &members[&e.to];
+            for &d in to {
+                let ports = syn.ports_at(&e.port, d);
+                let Some((protocol, port, _)) = ports.iter().next() else {
+                    continue;
+                };
+                for &s in from {
+                    let v = engine.verdict(&syn.endpoint(s), &syn.endpoint(d), port, protocol);
+                    if v.allowed != e.allowed {
+                        let ports = PortSet::single(protocol, port);
+                        findings.push(Finding {
+                            kind: Kind::Expect {
+                                index: e.index,
+                                allowed: e.allowed,
+                            },
+                            from: syn.name(s).to_string(),
+                            to: syn.name(d).to_string(),
+                            policies: deciding(&engine, syn, s, d, &ports, v.allowed),
+                            ports,
+                        });
+                    }
+                }
+            }
+        }
+        findings
+    }
 }
 
 /// Everything the rendered policies allow within the traffic they govern.
