@@ -1,15 +1,26 @@
-//! Render benchmark: a generated intent of 2,000 services and 10,000 flows
-//! rendered and verified in-process (wall time and peak memory), the same
-//! intent by stage with the proof of its policies, and the ALT_LAS prod
-//! overlay as a whole process (median of repeated runs).
+//! Render benchmark. Every figure is a ratio to something measured in the
+//! same run, on the same machine:
 //!
-//! `cargo bench --bench render`. Figures are for comparison on one machine
-//! in one run; nothing here asserts a time.
+//! - the floor: parsing the generated intent (2,000 services, 10,000 flows)
+//!   and emitting the rendered policies, both with the project's YAML crate
+//!   (serde-saphyr), single-threaded;
+//! - the render with verification, in-process, as `netpolgen render` does
+//!   it (its output written to memory), by stage: load, model, templates,
+//!   proof, emit; and as a whole process, for its peak memory;
+//! - the 8,000-service / 40,000-flow intent against the 2,000 one;
+//! - `netpolgen diff --all` on four environments of the 2,000-service
+//!   intent;
+//! - the ALT_LAS prod overlay as a whole process, against spawning `true`.
+//!
+//! `cargo bench --bench render`. Nothing here asserts a time.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use netpolgen::report::{Format, policies};
+use netpolgen::{io, k8s, model, pipeline, proof, render, spec};
 
 const SERVICES: usize = 2_000;
 const FLOWS: usize = 10_000;
@@ -64,6 +75,7 @@ pub fn intent(services: usize, flows: usize) -> String {
     s
 }
 
+/// Peak resident memory of this process so far.
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -73,114 +85,220 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn render_generated() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    let file = dir.path().join("netpolset.yaml");
-    std::fs::write(&file, intent(SERVICES, FLOWS)).unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    let before = peak_rss_kib();
-    let start = Instant::now();
-    let disk = netpolgen::io::Disk::new(Some(&root), &root).unwrap();
-    let policies = netpolgen::pipeline::render_path(&disk, &file)
-        .unwrap()
-        .policies;
-    let yaml = netpolgen::report::policies::to_string(&policies, netpolgen::report::Format::Yaml);
-    let elapsed = start.elapsed();
-    println!(
-        "generated intent ({SERVICES} services, {FLOWS} flows): {} policies, {:.1} MB YAML, {:.3} s, peak RSS {} MiB (before: {} MiB)",
-        policies.len(),
-        yaml.len() as f64 / 1e6,
-        elapsed.as_secs_f64(),
-        peak_rss_kib() / 1024,
-        before / 1024
-    );
-}
-
-/// The render's stages one by one, then the proof of its result: the
-/// proof should take no longer than the render without verification.
-
-fn alt_las_process(repo: &Path) {
-    let bin = Path::new(env!("CARGO_BIN_EXE_netpolgen"));
-    let mut times: Vec<Duration> = (0..41)
+/// The median of `n` timed runs of `f`.
+fn median<T>(n: usize, mut f: impl FnMut() -> T) -> Duration {
+    let mut times: Vec<Duration> = (0..n)
         .map(|_| {
             let start = Instant::now();
-            let out = Command::new(bin)
-                .args(["render", "overlays/prod"])
-                .current_dir(repo)
-                .output()
-                .unwrap();
-            assert!(out.status.success());
+            std::hint::black_box(f());
             start.elapsed()
         })
         .collect();
     times.sort();
-    let median = times[times.len() / 2];
-    let start = Instant::now();
-    let out = Command::new("true").output().unwrap();
-    assert!(out.status.success());
-    let spawn = start.elapsed();
+    times[times.len() / 2]
+}
+
+/// A repository holding one intent; returns (root, the intent's path).
+fn repo_with(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let file = dir.path().join("netpolset.yaml");
+    std::fs::write(&file, text).unwrap();
+    (dir, file)
+}
+
+/// What `netpolgen render` does for one file: render, verify, emit.
+fn render_file(file: &Path) -> String {
+    let disk = io::Disk::new(None, file.parent().unwrap()).unwrap();
+    let r = pipeline::render_path(&disk, file).unwrap();
+    policies::to_string(&r.policies, Format::Yaml)
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn generated(services: usize, flows: usize) -> Duration {
+    let (_dir, file) = repo_with(&intent(services, flows));
+    median(3, || render_file(&file))
+}
+
+fn floor_and_render() {
+    let text = intent(SERVICES, FLOWS);
+    let (dir, file) = repo_with(&text);
+    let out = render_file(&file);
+    let rendered = {
+        let disk = io::Disk::new(None, dir.path()).unwrap();
+        pipeline::render_path(&disk, &file).unwrap().policies
+    };
+    let parse = median(3, || k8s::yaml::parse_documents_slow(&text).unwrap());
+    let emit = median(3, || {
+        let mut s = String::new();
+        for p in &rendered {
+            s.push_str("---\n");
+            s.push_str(&serde_saphyr::to_string(p).unwrap());
+        }
+        s
+    });
+    let floor = parse + emit;
+    let whole = median(3, || render_file(&file));
+
+    // By stage.
+    let disk = io::Disk::new(None, dir.path()).unwrap();
+    let t = Instant::now();
+    let loaded = spec::load(spec::Input::read(&disk, &file).unwrap(), &disk).unwrap();
+    let t_load = t.elapsed();
+    let t = Instant::now();
+    let m = model::build(&loaded.set).unwrap();
+    let t_model = t.elapsed();
+    let t = Instant::now();
+    let set = render::templates::load(&loaded.template_dirs, &disk).unwrap();
+    let (pols, _) = render::render(&m, &set).unwrap();
+    let t_templates = t.elapsed();
+    let t = Instant::now();
+    assert!(proof::prove(&m, &pols).is_proven());
+    let t_proof = t.elapsed();
+    let t = Instant::now();
+    let y = policies::to_string(&pols, Format::Yaml);
+    let t_emit = t.elapsed();
+    assert_eq!(y, out);
+    let rest = t_load + t_model + t_templates + t_emit;
+
     println!(
-        "ALT_LAS prod overlay, whole process: median {:.2} ms over {} runs (min {:.2} ms; spawning `true` takes {:.2} ms)",
-        median.as_secs_f64() * 1e3,
-        times.len(),
-        times[0].as_secs_f64() * 1e3,
+        "generated intent ({SERVICES} services, {FLOWS} flows): {} policies, {:.1} MB of YAML out",
+        rendered.len(),
+        out.len() as f64 / 1e6
+    );
+    println!(
+        "  floor (serde-saphyr: parse the intent {:.3} s + emit the output {:.3} s): {:.3} s",
+        secs(parse),
+        secs(emit),
+        secs(floor)
+    );
+    println!(
+        "  render with verification: {:.3} s = {:.2}x the floor",
+        secs(whole),
+        secs(whole) / secs(floor)
+    );
+    println!(
+        "  by stage: load {:.3} s, model {:.3} s, templates {:.3} s, emit {:.3} s (rest {:.3} s); proof {:.3} s = {:.2}x the rest",
+        secs(t_load),
+        secs(t_model),
+        secs(t_templates),
+        secs(t_emit),
+        secs(rest),
+        secs(t_proof),
+        secs(t_proof) / secs(rest)
+    );
+}
+
+/// The render of the generated intent as a whole process: this bench run
+/// again as a child, reporting its own peak memory.
+fn whole_process_memory() {
+    let (_dir, file) = repo_with(&intent(SERVICES, FLOWS));
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("NETPOLGEN_BENCH_CHILD", &file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kib: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    println!("  peak memory of the whole process: {} MiB", kib / 1024);
+}
+
+fn linearity() {
+    let small = generated(SERVICES, FLOWS);
+    let large = generated(4 * SERVICES, 4 * FLOWS);
+    println!(
+        "{} services / {} flows: {:.3} s = {:.2}x the {SERVICES}-service render ({:.3} s)",
+        4 * SERVICES,
+        4 * FLOWS,
+        secs(large),
+        secs(large) / secs(small),
+        secs(small)
+    );
+}
+
+/// Four environments of the generated intent, each an overlay of one base.
+fn diff_all() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let base = intent(SERVICES, FLOWS).replace("  environment: bench\n  namespace: bench\n", "");
+    std::fs::write(dir.path().join("base.yaml"), base).unwrap();
+    for env in ["dev", "test", "staging", "prod"] {
+        let d = dir.path().join("overlays").join(env);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join("netpolset.yaml"),
+            format!(
+                "apiVersion: netpolgen.io/v1alpha1\nkind: NetworkPolicySet\nmetadata:\n  name: bench\nspec:\n  base: ../../base.yaml\n  environment: {env}\n  namespace: bench-{env}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let bin = Path::new(env!("CARGO_BIN_EXE_netpolgen"));
+    let run = || {
+        let out = Command::new(bin)
+            .args(["diff", "--all", "overlays"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code() == Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let one = {
+        let (_d, file) = repo_with(&intent(SERVICES, FLOWS));
+        median(3, || render_file(&file))
+    };
+    let all = median(3, run);
+    println!(
+        "diff --all on 4 environments of the {SERVICES}-service intent: {:.3} s = {:.2}x one render ({:.3} s)",
+        secs(all),
+        secs(all) / secs(one),
+        secs(one)
+    );
+}
+
+fn alt_las_process(repo: &Path) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_netpolgen"));
+    let run = || {
+        let out = Command::new(bin)
+            .args(["render", "overlays/prod"])
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    let median_render = median(41, run);
+    let spawn = median(41, || Command::new("true").output().unwrap());
+    println!(
+        "ALT_LAS prod overlay, whole process: median {:.2} ms = {:.2}x spawning `true` ({:.2} ms)",
+        median_render.as_secs_f64() * 1e3,
+        secs(median_render) / secs(spawn),
         spawn.as_secs_f64() * 1e3
     );
 }
 
-fn stages() {
-    use netpolgen::*;
-    use std::time::Instant;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    let file = dir.path().join("netpolset.yaml");
-    std::fs::write(&file, intent(SERVICES, FLOWS)).unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    let disk = io::Disk::new(Some(&root), &root).unwrap();
-    let t = Instant::now();
-    let input = spec::Input::read(&disk, &file).unwrap();
-    let loaded = spec::load(input, &disk).unwrap();
-    let t_load = t.elapsed();
-    let t = Instant::now();
-    let model = model::build(&loaded.set).unwrap();
-    let t_model = t.elapsed();
-    let t = Instant::now();
-    let set = render::templates::load(&loaded.template_dirs, &disk).unwrap();
-    let rendered = render::templates::expand(&set, &model).unwrap();
-    let t_expand = t.elapsed();
-    let t = Instant::now();
-    let policies = render::collect::collect(&rendered, &model).unwrap();
-    let t_collect = t.elapsed();
-    let t = Instant::now();
-    let f = verify::verify(&model, &policies);
-    let t_verify = t.elapsed();
-    let t = Instant::now();
-    assert!(proof::prove(&model, &policies).is_proven());
-    let t_prove = t.elapsed();
-    let t = Instant::now();
-    let y = report::policies::to_string(&policies, report::Format::Yaml);
-    let t_emit = t.elapsed();
-    println!(
-        "stages: load {:?} model {:?} expand {:?} collect {:?} verify {:?} ({}) emit {:?} ({} bytes)",
-        t_load,
-        t_model,
-        t_expand,
-        t_collect,
-        t_verify,
-        f.len(),
-        t_emit,
-        y.len()
-    );
-}
-
 fn main() {
+    if let Some(path) = std::env::var_os("NETPOLGEN_BENCH_CHILD") {
+        std::hint::black_box(render_file(Path::new(&path)));
+        println!("{}", peak_rss_kib());
+        return;
+    }
     if let Some(path) = std::env::var_os("NETPOLGEN_WRITE_INTENT") {
         std::fs::write(path, intent(SERVICES, FLOWS)).unwrap();
         return;
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     alt_las_process(repo);
-    render_generated();
-    stages();
+    floor_and_render();
+    whole_process_memory();
+    linearity();
+    diff_all();
 }

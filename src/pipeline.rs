@@ -13,9 +13,10 @@
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Errors, FieldPath};
-use crate::k8s::NetworkPolicy;
+use crate::engine::RuleRef;
+use crate::k8s::{NetworkPolicy, PolicyType};
 use crate::model::{self, Model};
-use crate::render::{self, templates};
+use crate::render::{self, Origins, templates};
 use crate::spec::files::Files;
 use crate::spec::{self, Input, Loaded, detect};
 use crate::{proof, verify};
@@ -26,6 +27,8 @@ pub struct Rendered {
     pub loaded: Loaded,
     pub model: Model,
     pub policies: Vec<NetworkPolicy>,
+    /// The template and document each policy came from, by name.
+    pub origins: Origins,
 }
 
 /// The NetworkPolicySet at `path`: a file, or the one in a directory.
@@ -56,12 +59,15 @@ pub fn render_input(files: &dyn Files, input: Input) -> Result<Rendered, Errors>
 
 /// Models, renders and verifies a loaded configuration.
 pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Errors> {
-    let (model, policies) = unverified(files, &loaded)?;
-    check(&loaded, &model, &policies)?;
+    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
+    let templates = templates::load(&loaded.template_dirs, files)?;
+    let (policies, origins) = render::render(&model, &templates)?;
+    check(&loaded, &model, &policies, &origins)?;
     Ok(Rendered {
         loaded,
         model,
         policies,
+        origins,
     })
 }
 
@@ -73,14 +79,20 @@ pub fn unverified(
 ) -> Result<(Model, Vec<NetworkPolicy>), Errors> {
     let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
     let templates = templates::load(&loaded.template_dirs, files)?;
-    let policies = render::render(&model, &templates)?;
+    let (policies, _) = render::render(&model, &templates)?;
     Ok((model, policies))
 }
 
 /// The verification stage: the proof that the policies admit exactly
 /// the declared flows, then the `expect` entries. A missing flow is placed
-/// on the flow; an over-permissive rule on the file declaring the flows.
-fn check(loaded: &Loaded, model: &Model, policies: &[NetworkPolicy]) -> Result<(), Errors> {
+/// on the flow; an over-permissive one on the rule of the template output
+/// that admits it.
+fn check(
+    loaded: &Loaded,
+    model: &Model,
+    policies: &[NetworkPolicy],
+    origins: &Origins,
+) -> Result<(), Errors> {
     let map = &loaded.map;
     let flows = FieldPath::keys(&["spec", "flows"]);
     let proof = proof::prove(model, policies);
@@ -89,8 +101,14 @@ fn check(loaded: &Loaded, model: &Model, policies: &[NetworkPolicy]) -> Result<(
         .iter()
         .map(|v| {
             let message = format!("verification failed: {v}");
-            match (&v.kind, &v.flow) {
-                (proof::Kind::Missing, Some(flow)) => map.error(flows.key(flow), message),
+            match (&v.kind, &v.flow, v.rules.first()) {
+                (proof::Kind::Missing, Some(flow), _) => map.error(flows.key(flow), message),
+                (proof::Kind::Extra, _, Some(rule)) => match origins.get(&rule.policy.name) {
+                    Some(origin) => Diagnostic::error(message)
+                        .in_file(origin.clone())
+                        .at_field(rule_field(rule)),
+                    None => Diagnostic::error(message).in_file(map.locate(&flows).0),
+                },
                 _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
             }
         })
@@ -109,4 +127,17 @@ fn check(loaded: &Loaded, model: &Model, policies: &[NetworkPolicy]) -> Result<(
         map.error(at, f.to_string())
     }));
     Errors::check(errors)
+}
+
+/// `spec.ingress[R].from[P]` of a rule reference.
+fn rule_field(rule: &RuleRef) -> FieldPath {
+    let (list, peers) = match rule.direction {
+        PolicyType::Ingress => ("ingress", "from"),
+        PolicyType::Egress => ("egress", "to"),
+    };
+    let at = FieldPath::keys(&["spec", list]).index(rule.rule);
+    match rule.peer {
+        Some(p) => at.key(peers).index(p),
+        None => at,
+    }
 }

@@ -66,6 +66,41 @@ impl fmt::Display for Pairs<'_> {
     }
 }
 
+impl fmt::Display for super::Violation {
+    /// `over-permissive: EXAMPLE is admitted but not declared (by RULES)`,
+    /// or `missing: EXAMPLE is declared by flow F but denied (...)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let way = match self.direction {
+            crate::k8s::PolicyType::Ingress => "ingress",
+            crate::k8s::PolicyType::Egress => "egress",
+        };
+        match self.kind {
+            super::Kind::Extra => {
+                write!(f, "over-permissive {way}: {}", self.example)?;
+                if self.rules.is_empty() {
+                    write!(f, " is open: no policy isolates it")
+                } else {
+                    let rules: Vec<String> = self.rules.iter().map(ToString::to_string).collect();
+                    write!(f, ", admitted by {}", rules.join(", "))
+                }
+            }
+            super::Kind::Missing => {
+                write!(f, "missing {way}: {}", self.example)?;
+                if let Some(flow) = &self.flow {
+                    write!(f, " is declared by flow {flow}")?;
+                }
+                f.write_str(" but denied")?;
+                if !self.isolated_by.is_empty() {
+                    let by: Vec<String> =
+                        self.isolated_by.iter().map(ToString::to_string).collect();
+                    write!(f, " (isolated by {}; no rule admits it)", by.join(", "))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::IpAddr;
@@ -164,41 +199,6 @@ mod tests {
         ];
         for (example, want) in cases {
             assert_eq!(example.to_string(), want);
-        }
-    }
-}
-
-impl fmt::Display for super::Violation {
-    /// `over-permissive: EXAMPLE is admitted but not declared (by RULES)`,
-    /// or `missing: EXAMPLE is declared by flow F but denied (...)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let way = match self.direction {
-            crate::k8s::PolicyType::Ingress => "ingress",
-            crate::k8s::PolicyType::Egress => "egress",
-        };
-        match self.kind {
-            super::Kind::Extra => {
-                write!(f, "over-permissive {way}: {}", self.example)?;
-                if self.rules.is_empty() {
-                    write!(f, " is open: no policy isolates it")
-                } else {
-                    let rules: Vec<String> = self.rules.iter().map(ToString::to_string).collect();
-                    write!(f, ", admitted by {}", rules.join(", "))
-                }
-            }
-            super::Kind::Missing => {
-                write!(f, "missing {way}: {}", self.example)?;
-                if let Some(flow) = &self.flow {
-                    write!(f, " is declared by flow {flow}")?;
-                }
-                f.write_str(" but denied")?;
-                if !self.isolated_by.is_empty() {
-                    let by: Vec<String> =
-                        self.isolated_by.iter().map(ToString::to_string).collect();
-                    write!(f, " (isolated by {}; no rule admits it)", by.join(", "))?;
-                }
-                Ok(())
-            }
         }
     }
 }

@@ -1,9 +1,10 @@
 //! What templates yield, parsed back and made safe: every document must be
 //! a valid NetworkPolicy; the namespace and labels are injected (never into
-//! peer selectors); a selector that would select everything is refused unless
-//! the intent asked for it; names are unique; the result is sorted.
+//! peer selectors); names are unique; the result is sorted. Whether they
+//! admit more than the intent (an empty selector a typo left, say) is
+//! decided by `crate::proof`, for every pod and address.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -11,8 +12,8 @@ use crate::diag::field::FieldPath;
 use crate::diag::{Diagnostic, Errors, ResourceRef};
 use crate::engine;
 use crate::k8s::yaml;
-use crate::k8s::{Labels, NetworkPolicy, Peer};
-use crate::model::{Model, Target, naming};
+use crate::k8s::{Labels, NetworkPolicy};
+use crate::model::Model;
 use crate::render::templates::Rendered;
 
 const API_VERSION: &str = "networking.k8s.io/v1";
@@ -42,47 +43,15 @@ impl Origin<'_> {
     }
 }
 
-/// Policies a template may leave wide open, because the intent said so.
-struct Wildcards {
-    /// Policy names whose podSelector may be `{}`.
-    all_pods: BTreeSet<String>,
-    /// Policy names with a `from`/`to` peer that may be every pod of the namespace.
-    all_peers: BTreeSet<String>,
-}
+/// Where each policy came from: `template (built-in), document N`, by name.
+pub type Origins = BTreeMap<String, String>;
 
-fn wildcards(model: &Model) -> Wildcards {
-    let mut all_pods = BTreeSet::new();
-    let mut all_peers = BTreeSet::new();
-    for direction in &model.default_deny {
-        all_pods.insert(naming::default_deny_policy(*direction, &model.suffix));
-    }
-    for flow in &model.flows {
-        if let Some(name) = &flow.ingress_name {
-            if flow.to.target == Target::All {
-                all_pods.insert(name.clone());
-            }
-            if flow.from.target == Target::All {
-                all_peers.insert(name.clone());
-            }
-        }
-        if let Some(name) = &flow.egress_name {
-            if flow.from.target == Target::All {
-                all_pods.insert(name.clone());
-            }
-            if flow.to.target == Target::All {
-                all_peers.insert(name.clone());
-            }
-        }
-    }
-    Wildcards {
-        all_pods,
-        all_peers,
-    }
-}
-
-/// Parses, checks, injects and sorts what the templates yielded.
-pub fn collect(rendered: &[Rendered], model: &Model) -> Result<Vec<NetworkPolicy>, Errors> {
-    let wild = wildcards(model);
+/// Parses, checks, injects and sorts what the templates yielded. Whether
+/// the policies admit exactly the intent is the proof's to decide.
+pub fn collect(
+    rendered: &[Rendered],
+    model: &Model,
+) -> Result<(Vec<NetworkPolicy>, Origins), Errors> {
     let mut errors = Vec::new();
     let mut by_name: BTreeMap<String, (NetworkPolicy, String)> = BTreeMap::new();
     for r in rendered {
@@ -124,7 +93,7 @@ pub fn collect(rendered: &[Rendered], model: &Model) -> Result<Vec<NetworkPolicy
             };
         for (doc, policy) in parsed.into_iter().enumerate() {
             let origin = Origin { rendered: r, doc };
-            match policy.and_then(|p| checked(p, &origin, model, &wild)) {
+            match policy.and_then(|p| checked(p, &origin, model)) {
                 Ok(p) => {
                     let file = origin.file();
                     if let Some((_, first)) = by_name.get(&p.metadata.name) {
@@ -144,7 +113,11 @@ pub fn collect(rendered: &[Rendered], model: &Model) -> Result<Vec<NetworkPolicy
         }
     }
     if errors.is_empty() {
-        Ok(by_name.into_values().map(|(p, _)| p).collect())
+        let origins = by_name
+            .iter()
+            .map(|(name, (_, file))| (name.clone(), file.clone()))
+            .collect();
+        Ok((by_name.into_values().map(|(p, _)| p).collect(), origins))
     } else {
         Err(Errors(errors))
     }
@@ -178,12 +151,11 @@ fn typed(value: Value, origin: &Origin<'_>) -> Result<NetworkPolicy, Vec<Diagnos
         .map_err(|e| vec![origin.error(FieldPath::from(e.path()), e.into_inner().to_string())])
 }
 
-/// Checks a policy, injects the namespace and labels, refuses widening.
+/// Checks a policy and injects the namespace and labels.
 fn checked(
     mut policy: NetworkPolicy,
     origin: &Origin<'_>,
     model: &Model,
-    wild: &Wildcards,
 ) -> Result<NetworkPolicy, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let name = policy.metadata.name.clone();
@@ -197,7 +169,6 @@ fn checked(
         errors.push(origin.error(FieldPath::parse(&problem.path), problem.message));
     }
     inject(&mut policy, model, origin, &mut errors);
-    widening(&policy, wild, origin, &mut errors);
     if errors.is_empty() {
         Ok(policy)
     } else {
@@ -249,72 +220,6 @@ fn merge_map(
             )),
             _ => {
                 into.insert(k.clone(), v.clone());
-            }
-        }
-    }
-}
-
-/// Refuses every selector that reaches further than the intent asked.
-fn widening(
-    policy: &NetworkPolicy,
-    wild: &Wildcards,
-    origin: &Origin<'_>,
-    errors: &mut Vec<Diagnostic>,
-) {
-    let name = &policy.metadata.name;
-    let spec = &policy.spec;
-    if spec.pod_selector.is_empty() && !wild.all_pods.contains(name) {
-        errors.push(origin.error(
-            FieldPath::keys(&["spec", "podSelector"]),
-            "selects every pod of the namespace, but the intent asked for no \"*\" here",
-        ));
-    }
-    let all_peers_ok = wild.all_peers.contains(name);
-    let rules: Vec<(String, Option<&Vec<Peer>>, &str)> = spec
-        .ingress
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, r)| (format!("spec.ingress[{i}]"), r.from.as_ref(), "from"))
-        .chain(
-            spec.egress
-                .iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, r)| (format!("spec.egress[{i}]"), r.to.as_ref(), "to")),
-        )
-        .collect();
-    for (path, peers, key) in rules {
-        let field = FieldPath::parse(&path);
-        match peers {
-            None => errors.push(origin.error(
-                field.key(key),
-                format!("is missing, which admits every peer; list the {key} peers"),
-            )),
-            Some(peers) if peers.is_empty() => errors.push(origin.error(
-                field.key(key),
-                "is empty, which admits every peer; list the peers",
-            )),
-            Some(peers) => {
-                for (i, peer) in peers.iter().enumerate() {
-                    let pf = field.key(key).index(i);
-                    if peer
-                        .namespace_selector
-                        .as_ref()
-                        .is_some_and(|s| s.is_empty())
-                    {
-                        errors.push(origin.error(
-                            pf.key("namespaceSelector"),
-                            "selects every namespace, which the intent cannot ask for",
-                        ));
-                    }
-                    let whole_ns = peer.namespace_selector.is_none()
-                        && peer.ip_block.is_none()
-                        && peer.pod_selector.as_ref().is_some_and(|s| s.is_empty());
-                    if whole_ns && !all_peers_ok {
-                        errors.push(origin.error(pf.key("podSelector"), "selects every pod of the namespace, but the intent asked for no \"*\" here"));
-                    }
-                }
             }
         }
     }

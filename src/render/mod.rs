@@ -11,10 +11,15 @@ use crate::diag::Errors;
 use crate::k8s::NetworkPolicy;
 use crate::model::Model;
 
+pub use collect::Origins;
 pub use templates::{Source, TemplateSet};
 
-/// Renders the templates over the model and collects the policies.
-pub fn render(model: &Model, templates: &TemplateSet) -> Result<Vec<NetworkPolicy>, Errors> {
+/// Renders the templates over the model and collects the policies, with
+/// the template and document each came from.
+pub fn render(
+    model: &Model,
+    templates: &TemplateSet,
+) -> Result<(Vec<NetworkPolicy>, Origins), Errors> {
     let rendered = templates::expand(templates, model)?;
     collect::collect(&rendered, model)
 }
