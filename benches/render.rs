@@ -153,8 +153,15 @@ fn floor_and_render() {
     let t_model = t.elapsed();
     let t = Instant::now();
     let set = render::templates::load(&loaded.template_dirs, &disk).unwrap();
-    let (pols, _) = render::render(&m, &set).unwrap();
+    let expanded = render::templates::expand(&set, &m).unwrap();
+    let t_expand = t.elapsed();
+    let (pols, _) = render::collect::collect(&expanded, &m).unwrap();
     let t_templates = t.elapsed();
+    println!(
+        "  (templates: expand {:.3} s, collect {:.3} s)",
+        secs(t_expand),
+        secs(t_templates - t_expand)
+    );
     let t = Instant::now();
     assert!(proof::prove(&m, &pols).is_proven());
     let t_proof = t.elapsed();

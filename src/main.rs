@@ -8,3 +8,10 @@ fn main() {
     eprint!("{}", outcome.stderr);
     std::process::exit(outcome.status.code());
 }
+
+// The render allocates many small, short-lived values (YAML nodes,
+// selectors, label maps) on every core; mimalloc serves that pattern
+// several times faster than the system allocator (glibc, or musl in the
+// static image).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
