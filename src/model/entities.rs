@@ -29,7 +29,12 @@ impl Builder<'_> {
             let selector = s.selector.clone().unwrap_or_else(|| s.labels.clone());
             if let Some(sel) = &s.selector {
                 self.labels(field.key("selector"), sel);
-                if sel.iter().any(|(k, v)| s.labels.get(k) != Some(v)) {
+                if sel.is_empty() {
+                    self.error(
+                        field.key("selector"),
+                        "an empty selector would select every pod of the namespace; name labels the service's pods carry (flows reach every pod with \"*\")",
+                    );
+                } else if sel.iter().any(|(k, v)| s.labels.get(k) != Some(v)) {
                     self.error(
                         field.key("selector"),
                         "selects labels the service's own pods do not carry",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::files::Files;
-use super::merge::merge;
+use super::merge::{NothingDeleted, merge};
 use super::{API_VERSION, KIND, NetworkPolicySet};
 use crate::diag::{Diagnostic, Errors, FieldPath, Layer, SourceMap, locate};
 use crate::k8s::yaml;
@@ -108,9 +108,14 @@ pub fn load(input: Input, files: &dyn Files) -> Result<Loaded, Errors> {
     }
 
     let mut merged = Value::Null;
-    for layer in layers.iter().rev() {
-        merge(&mut merged, layer.raw.clone());
+    let mut errors = Vec::new();
+    for (i, layer) in layers.iter().enumerate().rev() {
+        let base_exists = i + 1 < layers.len();
+        for nothing in merge(&mut merged, layer.raw.clone(), base_exists) {
+            errors.push(deletes_nothing(layer, &nothing));
+        }
     }
+    Errors::check(errors)?;
     let map = SourceMap::new(layers);
     let set: NetworkPolicySet = serde_path_to_error::deserialize(&merged)
         .map_err(|err| map.error(FieldPath::from(err.path()), err.into_inner().to_string()))?;
@@ -120,6 +125,33 @@ pub fn load(input: Input, files: &dyn Files) -> Result<Loaded, Errors> {
         map,
         template_dirs,
     })
+}
+
+/// The error for a `null` that deleted nothing, on the layer that wrote it.
+fn deletes_nothing(layer: &Layer, nothing: &NothingDeleted) -> Diagnostic {
+    use crate::diag::Seg;
+    let (what, name) = match nothing.field.0.as_slice() {
+        [_, Seg::Key(map), Seg::Key(name)] => (map.trim_end_matches('s').to_string(), name.clone()),
+        _ => ("entry".to_string(), String::new()),
+    };
+    let mut message = format!(
+        "null deletes nothing: the base has no {what} {name:?}, so this is most likely a typo"
+    );
+    let close = nothing
+        .existing
+        .iter()
+        .map(|e| (strsim::jaro(e, &name), e))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, e)) = close {
+        message.push_str(&format!(" (did you mean {e:?}?)"));
+    }
+    let line = locate(&layer.text, 0, &nothing.field.0);
+    Diagnostic::error(message)
+        .in_file(layer.display.clone())
+        .at_line(line)
+        .at_field(nothing.field.clone())
+        .with_source_from(&layer.text)
 }
 
 /// Parses one file: exactly one document, of our apiVersion and kind.

@@ -1,24 +1,104 @@
 //! Deep merge of a configuration over its base: maps merge key by key,
 //! lists and scalars replace, and `null` deletes the key from the base.
+//!
+//! A `null` with nothing beneath it means absent. Deleting a named entry
+//! that the base does not have (a flow, service, group, peer, label or
+//! annotation) deletes nothing, which is almost always a typo: the merge
+//! reports it.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-/// Merges `over` onto `base` in place.
-pub fn merge(base: &mut Value, over: Value) {
-    match (base, over) {
-        (Value::Object(base), Value::Object(over)) => {
-            for (key, value) in over {
-                if value.is_null() {
-                    base.shift_remove(&key);
-                } else if let Some(slot) = base.get_mut(&key) {
-                    merge(slot, value);
-                } else {
-                    base.insert(key, value);
-                }
+use crate::diag::FieldPath;
+
+/// The maps whose keys the user names: deleting a missing one is an error.
+const NAMED: [&str; 7] = [
+    "services",
+    "groups",
+    "peers",
+    "flows",
+    "labels",
+    "annotations",
+    "windows",
+];
+
+/// A `null` that deleted nothing, and the names that were there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NothingDeleted {
+    pub field: FieldPath,
+    /// The entries the base has beside it, for a suggestion.
+    pub existing: Vec<String>,
+}
+
+/// Merges `over` onto `base` in place; `base_exists` says whether there is
+/// a base at all (a standalone file's nulls simply mean absent). Returns
+/// every named entry `over` deletes that `base` lacks.
+pub fn merge(base: &mut Value, over: Value, base_exists: bool) -> Vec<NothingDeleted> {
+    let mut out = Vec::new();
+    merge_at(base, over, &mut FieldPath::default(), base_exists, &mut out);
+    out
+}
+
+fn merge_at(
+    base: &mut Value,
+    over: Value,
+    path: &mut FieldPath,
+    report: bool,
+    out: &mut Vec<NothingDeleted>,
+) {
+    let Value::Object(over) = over else {
+        *base = strip(over);
+        return;
+    };
+    if !base.is_object() {
+        *base = Value::Object(Map::new());
+    }
+    let Value::Object(base) = base else {
+        unreachable!("made an object above")
+    };
+    let named = report && is_named(path);
+    for (key, value) in over {
+        if value.is_null() {
+            if base.shift_remove(&key).is_none() && named {
+                let mut field = path.clone();
+                field.0.push(crate::diag::Seg::Key(key));
+                out.push(NothingDeleted {
+                    field,
+                    existing: base.keys().cloned().collect(),
+                });
+            }
+            continue;
+        }
+        path.0.push(crate::diag::Seg::Key(key.clone()));
+        match base.get_mut(&key) {
+            Some(slot) => merge_at(slot, value, path, report, out),
+            None => {
+                let mut slot = Value::Null;
+                merge_at(&mut slot, value, path, false, out);
+                base.insert(key, slot);
             }
         }
-        (base, over) => *base = over,
+        path.0.pop();
     }
+}
+
+/// A replacing value: nulls inside its maps mean absent.
+fn strip(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip).collect()),
+        other => other,
+    }
+}
+
+/// `spec.<named>` itself (its entries are user-named).
+fn is_named(path: &FieldPath) -> bool {
+    matches!(path.0.as_slice(), [crate::diag::Seg::Key(s), crate::diag::Seg::Key(m)]
+        if s == "spec" && NAMED.contains(&m.as_str()))
 }
 
 #[cfg(test)]
@@ -44,7 +124,7 @@ mod tests {
                 "defaultDeny": ["Ingress"],
             }
         });
-        merge(&mut base, over);
+        assert_eq!(merge(&mut base, over, true), []);
         assert_eq!(
             base,
             json!({
@@ -61,7 +141,31 @@ mod tests {
     #[test]
     fn a_map_replaces_a_scalar_and_the_other_way_round() {
         let mut base = json!({"a": 1, "b": {"c": 2}});
-        merge(&mut base, json!({"a": {"x": 1}, "b": "s"}));
+        merge(&mut base, json!({"a": {"x": 1}, "b": "s"}), true);
         assert_eq!(base, json!({"a": {"x": 1}, "b": "s"}));
+    }
+
+    #[test]
+    fn null_over_nothing_is_absent_and_deleting_a_missing_entry_is_reported() {
+        let mut base = Value::Null;
+        let standalone = json!({"spec": {"labels": null, "groups": null,
+            "services": {"web": {"ports": null, "labels": {"app": "web"}}}, "flows": {"x": null}}});
+        assert_eq!(merge(&mut base, standalone, false), []);
+        assert_eq!(
+            base,
+            json!({"spec": {"services": {"web": {"labels": {"app": "web"}}}, "flows": {}}})
+        );
+        let over = json!({"spec": {"flows": {"web-to-bd": null}, "labels": null, "annotations": {"a": null}}});
+        let mut base = json!({"spec": {"flows": {"web-to-db": {}}}});
+        let report = merge(&mut base, over, true);
+        assert_eq!(
+            report,
+            [
+                NothingDeleted {
+                    field: FieldPath::parse("spec.flows.web-to-bd"),
+                    existing: vec!["web-to-db".into()],
+                },
+            ]
+        );
     }
 }
