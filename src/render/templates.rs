@@ -32,6 +32,35 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// Enough for tens of thousands of flows; stops runaway loops.
 const FUEL: u64 = 200_000_000;
 
+/// The most one template may write (64 MiB), and all of them together
+/// (256 MiB): far above any real intent (40,000 flows render about 15 MB),
+/// low enough that a runaway template fails with its name instead of
+/// exhausting memory.
+pub const MAX_TEMPLATE_OUTPUT: usize = 64 << 20;
+pub const MAX_TOTAL_OUTPUT: usize = 256 << 20;
+
+/// A template's output, refused past its limit.
+struct Bounded {
+    text: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("template output limit"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// One template source and where it came from (for messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -121,12 +150,9 @@ pub fn expand(set: &TemplateSet, model: &Model) -> Result<Vec<Rendered>, Errors>
             message.push_str(": ");
             message.push_str(detail);
         }
-        let file = if source.origin == "built-in" {
-            format!("{name} (built-in)")
-        } else {
-            source.origin.clone()
-        };
-        Diagnostic::error(message).in_file(file).at_line(err.line())
+        Diagnostic::error(message)
+            .in_file(display_origin(name, source))
+            .at_line(err.line())
     };
     let mut errors = Vec::new();
     for (name, source) in &set.0 {
@@ -139,14 +165,43 @@ pub fn expand(set: &TemplateSet, model: &Model) -> Result<Vec<Rendered>, Errors>
     }
     let ctx = minijinja::Value::from(Serde(model));
     let mut out = Vec::new();
+    let mut total = 0;
     for (name, source) in &set.0 {
-        let rendered = env.get_template(name).and_then(|t| t.render(&ctx));
+        let limit = MAX_TEMPLATE_OUTPUT.min(MAX_TOTAL_OUTPUT - total);
+        let mut sink = Bounded {
+            text: Vec::new(),
+            limit,
+            over: false,
+        };
+        let rendered = env
+            .get_template(name)
+            .and_then(|t| t.render_captured_to(&ctx, &mut sink).map(|_| ()));
         match rendered {
-            Ok(text) => out.push(Rendered {
-                template: name.clone(),
-                origin: source.origin.clone(),
-                text,
-            }),
+            Ok(()) => {
+                total += sink.text.len();
+                out.push(Rendered {
+                    template: name.clone(),
+                    origin: source.origin.clone(),
+                    text: String::from_utf8(sink.text).expect("templates write UTF-8"),
+                });
+            }
+            Err(_) if sink.over => {
+                let what = if limit < MAX_TEMPLATE_OUTPUT {
+                    format!(
+                        "all templates together may write at most {} MiB",
+                        MAX_TOTAL_OUTPUT >> 20
+                    )
+                } else {
+                    format!(
+                        "a template may write at most {} MiB",
+                        MAX_TEMPLATE_OUTPUT >> 20
+                    )
+                };
+                errors.push(
+                    Diagnostic::error(format!("template output too large: {what}"))
+                        .in_file(display_origin(name, source)),
+                );
+            }
             Err(err) => errors.push(template_error(name, source, err)),
         }
     }
@@ -154,6 +209,15 @@ pub fn expand(set: &TemplateSet, model: &Model) -> Result<Vec<Rendered>, Errors>
         Ok(out)
     } else {
         Err(Errors(errors))
+    }
+}
+
+/// How messages name a template: its file, or `NAME (built-in)`.
+fn display_origin(name: &str, source: &Source) -> String {
+    if source.origin == "built-in" {
+        format!("{name} (built-in)")
+    } else {
+        source.origin.clone()
     }
 }
 

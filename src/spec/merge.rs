@@ -160,12 +160,10 @@ mod tests {
         let report = merge(&mut base, over, true);
         assert_eq!(
             report,
-            [
-                NothingDeleted {
-                    field: FieldPath::parse("spec.flows.web-to-bd"),
-                    existing: vec!["web-to-db".into()],
-                },
-            ]
+            [NothingDeleted {
+                field: FieldPath::parse("spec.flows.web-to-bd"),
+                existing: vec!["web-to-db".into()],
+            },]
         );
     }
 }
