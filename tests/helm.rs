@@ -425,3 +425,52 @@ fn lint_places_chart_objects_without_a_namespace_with_the_policies() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with(deployment.trim_end()), "{stdout}");
 }
+
+/// Documents as PyYAML (a YAML 1.1 reader, as kubectl's go-yaml) reads
+/// them, in JSON; `None` when python3 with PyYAML is not installed.
+fn pyyaml(text: &str) -> Option<Value> {
+    if common::missing(&["python3"]) {
+        return None;
+    }
+    let mut cmd = Command::new("python3");
+    cmd.args([
+        "-c",
+        "import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(sys.stdin)), default=str))",
+    ]);
+    let out = pipe(cmd, text);
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("No module named 'yaml'")
+                && std::env::var_os("NETPOLGEN_REQUIRE_TOOLS").is_none(),
+            "{err}"
+        );
+        return None;
+    }
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn a_chart_without_a_final_newline_means_the_same_after_the_policies() {
+    let chart = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  b: |\n    line";
+    let out = helm3(CONFIG, chart);
+    common::assert_success(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.ends_with(chart),
+        "the chart's bytes come last, unchanged:\n{text}"
+    );
+    let (Some(before), Some(after)) = (pyyaml(chart), pyyaml(&text)) else {
+        return;
+    };
+    let after = after.as_array().unwrap();
+    assert_eq!(after.last().unwrap(), &before[0]);
+    assert_eq!(before[0]["data"]["b"], "line");
+    // And with a final newline the chart still comes first, byte for byte.
+    let out = helm3(CONFIG, &format!("{chart}\n"));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with(&format!("{chart}\n"))
+    );
+}

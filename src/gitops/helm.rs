@@ -25,23 +25,25 @@ pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename"
 /// How errors name the chart's stream.
 const STDIN: &str = "stdin";
 
-/// What the post-renderer writes: the chart's stream, then the policies.
+/// What the post-renderer writes: the chart's stream and the policies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostRendered {
     pub output: String,
-    /// Where the generated policies start in `output`.
-    pub generated_at: usize,
+    /// Where the chart's bytes are in `output`.
+    pub chart: std::ops::Range<usize>,
+    /// Where the generated policies are in `output`.
+    pub generated: std::ops::Range<usize>,
 }
 
 impl PostRendered {
-    /// The chart's part of the output (its input, newline-terminated).
+    /// The chart's part of the output: its input, byte for byte.
     pub fn chart(&self) -> &str {
-        &self.output[..self.generated_at]
+        &self.output[self.chart.clone()]
     }
 
     /// The generated policies' part of the output.
     pub fn generated(&self) -> &str {
-        &self.output[self.generated_at..]
+        &self.output[self.generated.clone()]
     }
 }
 
@@ -96,10 +98,6 @@ pub fn post_render(input: &str, policies: &[NetworkPolicy]) -> Result<PostRender
         .into());
     }
     let helm4 = docs.iter().any(|d| source_of(d).is_some());
-    let mut out = input.to_string();
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
     let generated: Vec<NetworkPolicy> = policies
         .iter()
         .map(|p| {
@@ -113,12 +111,41 @@ pub fn post_render(input: &str, policies: &[NetworkPolicy]) -> Result<PostRender
             p
         })
         .collect();
-    let generated_at = out.len();
-    out.push_str(&yaml::to_stream(&generated));
+    let stream = yaml::to_stream(&generated);
+    // Appending after a chart that ends without a newline would change
+    // its last value (a block scalar `|` would gain a line break): then the
+    // policies go first and the chart's bytes follow, untouched.
+    if input.is_empty() || input.ends_with('\n') {
+        let mut output = input.to_string();
+        output.push_str(&stream);
+        return Ok(PostRendered {
+            chart: 0..input.len(),
+            generated: input.len()..output.len(),
+            output,
+        });
+    }
+    let mut output = stream;
+    let generated = 0..output.len();
+    if input.starts_with('%') {
+        output.push_str("...\n");
+    } else if !starts_with_marker(input) {
+        output.push_str("---\n");
+    }
+    let start = output.len();
+    output.push_str(input);
     Ok(PostRendered {
-        output: out,
-        generated_at,
+        chart: start..output.len(),
+        generated,
+        output,
     })
+}
+
+/// True when the stream opens with a `---` document marker (after
+/// comments and blank lines).
+fn starts_with_marker(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .is_some_and(|l| l == "---" || l.starts_with("--- "))
 }
 
 /// The chart file Helm 4 says a document came from.
@@ -178,10 +205,24 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_final_newline_does_not_glue_documents() {
-        let out = post_render(CHART.trim_end(), &[policy("p")]).unwrap();
-        assert_eq!(out.chart(), CHART);
-        assert_eq!(yaml::parse_documents(&out.output).unwrap().len(), 2);
+    fn a_missing_final_newline_keeps_the_last_value() {
+        let chart = CHART.trim_end();
+        let out = post_render(chart, &[policy("p")]).unwrap();
+        assert_eq!(out.chart(), chart);
+        assert!(out.output.ends_with(chart));
+        let docs = yaml::parse_documents(&out.output).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0]["metadata"]["name"], "p");
+        // A block scalar without a final newline stays at the very end, so
+        // it keeps its value (tests/helm.rs reads it with PyYAML).
+        let block = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  b: |\n    line";
+        let out = post_render(block, &[policy("p")]).unwrap();
+        assert_eq!(out.chart(), block);
+        assert!(
+            out.output.ends_with(&format!("---\n{block}")),
+            "{}",
+            out.output
+        );
     }
 
     #[test]
@@ -222,7 +263,7 @@ mod tests {
         assert!(err.contains("nothing to output"), "{err}");
         // An empty chart with policies is fine.
         let only = post_render("", &[policy("p")]).unwrap();
-        assert_eq!((only.chart(), only.generated_at), ("", 0));
+        assert_eq!((only.chart(), only.generated.start), ("", 0));
         assert!(only.generated().starts_with("---\n"));
     }
 }
