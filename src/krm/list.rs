@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::passthrough::{self, ItemLines};
+use super::passthrough::Source;
 use crate::diag::Diagnostic;
 use crate::k8s::yaml;
 
@@ -16,8 +16,8 @@ pub const STDIN: &str = "stdin";
 pub struct ResourceList {
     pub items: Vec<Value>,
     pub function_config: Option<Value>,
-    /// Where each item's text is, for copying it through unchanged.
-    pub lines: Option<ItemLines>,
+    /// How each item's text can come back unchanged.
+    pub source: Source,
 }
 
 /// Parses one ResourceList text.
@@ -67,7 +67,7 @@ pub fn parse(input: &str) -> Result<ResourceList, Box<Diagnostic>> {
     Ok(ResourceList {
         items,
         function_config: function_config(&mut list),
-        lines: passthrough::item_lines(input),
+        source: Source::of(input),
     })
 }
 

@@ -4,6 +4,7 @@
 //! [`Status::Findings`]. [`validate`] is the validator mode (`--lint`).
 
 mod list;
+mod node;
 pub mod passthrough;
 pub mod results;
 mod validate;
@@ -81,7 +82,7 @@ impl ResourceList {
         ResourceList {
             items: Vec::new(),
             function_config: None,
-            lines: None,
+            source: Default::default(),
         }
     }
 }
@@ -196,7 +197,7 @@ fn finish(list: &ResourceList, items: Vec<Value>, diagnostics: Vec<Diagnostic>) 
         stdout: passthrough::write(
             &items,
             &list.items,
-            list.lines.as_ref(),
+            &list.source,
             &results::results(&diagnostics),
         ),
         status: Status::findings_if(failed),

@@ -11,6 +11,7 @@
 use serde_json::{Value, json};
 use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
 
+use super::node::{self, Node};
 use crate::k8s::yaml;
 
 /// The source lines of each input item, dash included.
@@ -110,15 +111,32 @@ fn lines_of(input: &str, spans: &[(usize, usize)]) -> Option<ItemLines> {
     })
 }
 
+/// How the input items can be written back as they came in.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    /// Their source lines, when the layout allows copying them.
+    pub lines: Option<ItemLines>,
+    /// Their lossless trees, for any other layout.
+    pub nodes: Option<Vec<Node>>,
+}
+
+impl Source {
+    /// Reads both from the input; the trees only when lines cannot serve.
+    pub fn of(input: &str) -> Source {
+        let lines = item_lines(input);
+        let nodes = if lines.is_none() {
+            node::items(input)
+        } else {
+            None
+        };
+        Source { lines, nodes }
+    }
+}
+
 /// Writes the output ResourceList. `items[i]` for `i < original.len()` is
-/// copied from the input when it equals `original[i]`; everything else is
-/// serialized.
-pub fn write(
-    items: &[Value],
-    original: &[Value],
-    lines: Option<&ItemLines>,
-    results: &Value,
-) -> String {
+/// written as it came in when it equals `original[i]` (its lines copied,
+/// or its lossless tree written); everything else is serialized.
+pub fn write(items: &[Value], original: &[Value], source: &Source, results: &Value) -> String {
     let plain = || {
         yaml::to_string(&json!({
             "apiVersion": "config.kubernetes.io/v1",
@@ -127,29 +145,70 @@ pub fn write(
             "results": results,
         }))
     };
-    let Some(lines) = lines.filter(|l| l.texts.len() == original.len()) else {
-        return plain();
-    };
+    let lines = source
+        .lines
+        .as_ref()
+        .filter(|l| l.texts.len() == original.len());
+    let nodes = source.nodes.as_ref().filter(|n| n.len() == original.len());
+    let candidates = [
+        lines.map(|l| {
+            copy(
+                items,
+                original,
+                |out, i| {
+                    out.push_str(&l.texts[i]);
+                    out.push('\n');
+                },
+                l.dash,
+                results,
+            )
+        }),
+        nodes.map(|n| {
+            copy(
+                items,
+                original,
+                |out, i| node::write_item(out, &n[i], 0),
+                0,
+                results,
+            )
+        }),
+    ];
+    // A copy must read back as exactly these items, or it is not used.
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|out| {
+            yaml::parse::<Value>(out)
+                .ok()
+                .is_some_and(|v| v["items"].as_array().is_some_and(|a| a.as_slice() == items))
+        })
+        .unwrap_or_else(plain)
+}
+
+/// The ResourceList with unchanged items written by `unchanged` and the
+/// others serialized with their `-` at `dash`.
+fn copy(
+    items: &[Value],
+    original: &[Value],
+    unchanged: impl Fn(&mut String, usize),
+    dash: usize,
+    results: &Value,
+) -> String {
     let mut out = String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n");
-    if items.is_empty() {
-        out.push_str("items: []\n");
+    out.push_str(if items.is_empty() {
+        "items: []\n"
     } else {
-        out.push_str("items:\n");
-    }
+        "items:\n"
+    });
     for (i, item) in items.iter().enumerate() {
         if original.get(i) == Some(item) {
-            out.push_str(&lines.texts[i]);
-            out.push('\n');
+            unchanged(&mut out, i);
         } else {
-            push_item(&mut out, item, lines.dash);
+            push_item(&mut out, item, dash);
         }
     }
     out.push_str(&yaml::to_string(&json!({ "results": results })));
-    // The copy must read back as exactly these items, or it is not used.
-    let same = yaml::parse::<Value>(&out)
-        .ok()
-        .is_some_and(|v| v["items"].as_array().is_some_and(|a| a.as_slice() == items));
-    if same { out } else { plain() }
+    out
 }
 
 /// Appends one serialized item as a sequence entry with its `-` at `dash`.
@@ -195,7 +254,10 @@ mod tests {
         let out = write(
             &out_items,
             &original,
-            Some(&lines),
+            &Source {
+                lines: Some(lines.clone()),
+                nodes: None,
+            },
             &json!([{"message": "ok", "severity": "info"}]),
         );
         assert!(out.contains("- apiVersion: v1   # why\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {flag: 'on', list: [1, 2]}\n"), "{out}");
@@ -216,7 +278,15 @@ mod tests {
         let original = items(INPUT);
         let mut changed = original.clone();
         changed[1]["metadata"]["name"] = json!("renamed");
-        let out = write(&changed, &original, Some(&lines), &json!([]));
+        let out = write(
+            &changed,
+            &original,
+            &Source {
+                lines: Some(lines.clone()),
+                nodes: None,
+            },
+            &json!([]),
+        );
         assert!(!out.contains("-   {kind: X"), "{out}");
         assert_eq!(items(&out), changed);
     }
@@ -230,7 +300,15 @@ mod tests {
         let original = items(input);
         let mut out_items = original.clone();
         out_items.push(json!({"kind": "C"}));
-        let out = write(&out_items, &original, Some(&lines), &json!([]));
+        let out = write(
+            &out_items,
+            &original,
+            &Source {
+                lines: Some(lines.clone()),
+                nodes: None,
+            },
+            &json!([]),
+        );
         assert!(
             out.contains(
                 "items:\n  - kind: A\n    metadata: {name: a}\n  - kind: B\n  - kind: C\n"

@@ -55,7 +55,7 @@ pub fn validate(input: &str, fail_on: lint::FailOn) -> (Processed, Vec<lint::Fin
             let empty = ResourceList {
                 items: Vec::new(),
                 function_config: None,
-                lines: None,
+                source: Default::default(),
             };
             return (finish(&empty, Vec::new(), vec![*d]), Vec::new());
         }
