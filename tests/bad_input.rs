@@ -75,3 +75,36 @@ fn krm_mode_returns_the_items_with_error_results() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The mutation suite: `tests/testdata/render/mutation-*` are deliberately
+/// wrong templates over one intent; `tests/cases.rs` runs them. Each must
+/// fail verification naming the offending rule (or the open pod) and a
+/// concrete counterexample.
+#[test]
+fn the_mutation_suite_has_twenty_ways_to_widen_and_each_is_caught() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/render");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let case = entry.unwrap().path();
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("mutation-") {
+            continue;
+        }
+        count += 1;
+        let exit = std::fs::read_to_string(case.join("exit")).unwrap();
+        assert_eq!(exit.trim(), "1", "{name}");
+        let wanted = std::fs::read_to_string(case.join("stderr.contains")).unwrap();
+        assert!(
+            wanted.contains("verification failed: ")
+                && (wanted.contains(", admitted by ")
+                    || wanted.contains("is open: no policy isolates it")
+                    || wanted.contains("is declared by flow")),
+            "{name}: {wanted}"
+        );
+        assert!(
+            wanted.contains(" -> "),
+            "{name}: no counterexample in {wanted}"
+        );
+    }
+    assert!(count >= 20, "only {count} mutations");
+}

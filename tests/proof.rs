@@ -388,7 +388,7 @@ fn widened_and_changed_rules_are_caught() {
             vec![
                 extra(
                     Ingress,
-                    "runner-service -> a pod labelled app=ai-orchestrator in namespace alt-las-prod:8002/TCP",
+                    "runner-service -> an unlabelled pod in namespace alt-las-prod:8002/TCP",
                     archive_from0,
                 ),
                 missing(
@@ -463,21 +463,29 @@ fn egress_and_default_deny_changes_are_caught() {
         (
             "policyTypes dropped from the default-deny-egress policy",
             |ps| policy(ps, "default-deny-egress-prod").spec.policy_types = None,
-            vec![extra(Egress, "cache -> cache:any", "")],
+            vec![extra(
+                Egress,
+                "an unlabelled pod in namespace shop -> cache:any",
+                "",
+            )],
         ),
         (
             "the default-deny-ingress policy dropped",
             |ps| remove(ps, "default-deny-ingress-prod"),
             vec![extra(
                 Ingress,
-                "cache -> a pod labelled app=cache,tier=other in namespace shop:any",
+                "cache -> an unlabelled pod in namespace shop:any",
                 "",
             )],
         ),
         (
             "the default-deny-egress policy dropped",
             |ps| remove(ps, "default-deny-egress-prod"),
-            vec![extra(Egress, "cache -> cache:any", "")],
+            vec![extra(
+                Egress,
+                "an unlabelled pod in namespace shop -> cache:any",
+                "",
+            )],
         ),
         (
             "an egress policy removed",

@@ -15,7 +15,7 @@ use super::labels::{Cube, Key, KeyConstraint, Values};
 /// Regions met by the same selectors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leaf {
-    /// The first region found (the one witnesses are drawn from).
+    /// The plainest region found (the one witnesses are drawn from).
     pub region: Cube,
     /// The selectors containing it, as sorted indices into the input.
     pub ids: Vec<usize>,
@@ -60,12 +60,22 @@ impl Splitter<'_> {
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
             .map(|(k, _)| k.clone())
         else {
-            if !self.index.contains_key(&relevant) {
-                self.index.insert(relevant.clone(), self.leaves.len());
-                self.leaves.push(Leaf {
-                    region,
-                    ids: relevant,
-                });
+            match self.index.get(&relevant) {
+                // The same selectors meet it: one leaf, drawn from the
+                // plainest region (fewest labels a pod must carry), so
+                // witnesses read like the pods people write.
+                Some(&i) => {
+                    if required(&region) < required(&self.leaves[i].region) {
+                        self.leaves[i].region = region;
+                    }
+                }
+                None => {
+                    self.index.insert(relevant.clone(), self.leaves.len());
+                    self.leaves.push(Leaf {
+                        region,
+                        ids: relevant,
+                    });
+                }
             }
             return;
         };
@@ -113,6 +123,11 @@ impl Splitter<'_> {
             }
         }
     }
+}
+
+/// How many labels a pod of `region` must carry.
+fn required(region: &Cube) -> usize {
+    region.iter().filter(|(_, c)| !c.absent).count()
 }
 
 #[cfg(test)]
