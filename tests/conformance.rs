@@ -500,7 +500,7 @@ fn recipe_12_deny_all_non_whitelisted_traffic_from_the_namespace() {
 #[test]
 fn recipe_14_deny_external_egress_traffic() {
     // As in the current recipe: DNS to kube-dns only (the original revision
-    // also allowed `to: [namespaceSelector: {}]`, see README.md).
+    // also allowed `to: [namespaceSelector: {}]`, see docs/analyze.md).
     let p = format!(
         "{NP}metadata: {{name: foo-deny-external-egress}}\nspec:\n  podSelector: {{matchLabels: {{app: foo}}}}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{{port: 53, protocol: UDP}}, {{port: 53, protocol: TCP}}]\n    to: [{{namespaceSelector: {{}}, podSelector: {{matchLabels: {{k8s-app: kube-dns}}}}}}]\n"
     );

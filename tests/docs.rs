@@ -20,3 +20,26 @@ fn lint_docs_list_every_code() {
         .collect();
     assert_eq!(headings, wanted);
 }
+
+/// The README stays short; the rest lives in docs/, and every page it
+/// links exists.
+#[test]
+fn readme_is_short_and_links_its_docs() {
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    assert!(
+        readme.lines().count() <= 300,
+        "README.md is {} lines",
+        readme.lines().count()
+    );
+    let mut linked = 0;
+    for (i, _) in readme.match_indices("](docs/") {
+        let rest = &readme[i + 2..];
+        let path = &rest[..rest.find([')', '#']).unwrap()];
+        assert!(
+            common::repo().join(path).is_file(),
+            "README links {path}, which is missing"
+        );
+        linked += 1;
+    }
+    assert!(linked >= 7, "only {linked} links to docs/");
+}
