@@ -390,14 +390,14 @@ fn ambiguous_names_take_a_kind() {
     let file = dir.path().join("m.yaml");
     std::fs::write(
         &file,
-        "kind: Deployment\nmetadata: {name: app, namespace: n}\nspec: {template: {metadata: {labels: {a: d}}, spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}}}\n---\nkind: CronJob\nmetadata: {name: app, namespace: n}\nspec: {jobTemplate: {spec: {template: {metadata: {labels: {a: c}}, spec: {containers: [{name: c}]}}}}}\n",
+        "kind: Deployment\nmetadata: {name: app, namespace: ns}\nspec: {template: {metadata: {labels: {a: d}}, spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}}}\n---\nkind: CronJob\nmetadata: {name: app, namespace: ns}\nspec: {jobTemplate: {spec: {template: {metadata: {labels: {a: c}}, spec: {containers: [{name: c}]}}}}}\n",
     )
     .unwrap();
     let run = |from: &str| {
         let out = netpolgen()
             .arg("check")
             .arg(&file)
-            .args(["--from", from, "--to", "n/Deployment/app", "--port", "80"])
+            .args(["--from", from, "--to", "ns/Deployment/app", "--port", "80"])
             .output()
             .unwrap();
         (
@@ -405,8 +405,8 @@ fn ambiguous_names_take_a_kind() {
             String::from_utf8_lossy(&out.stderr).to_string(),
         )
     };
-    let (code, err) = run("n/app");
+    let (code, err) = run("ns/app");
     assert_eq!(code, Some(2));
     assert!(err.contains("ambiguous (Deployment, CronJob)"), "{err}");
-    assert_eq!(run("n/cronjob/app").0, Some(0));
+    assert_eq!(run("ns/cronjob/app").0, Some(0));
 }

@@ -19,10 +19,10 @@ fn admin_deny_overrides_a_network_policy_allow() {
         "{NP}metadata: {{name: allow-all, namespace: x}}\nspec: {{podSelector: {{}}, ingress: [{{}}]}}\n"
     );
     let cnp = format!(
-        "{CNP}metadata: {{name: deny-from-y}}\nspec:\n  tier: Admin\n  priority: 10\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress:\n  - {{name: no-y, action: Deny, from: [{{namespaces: {{matchLabels: {{ns: y}}}}}}]}}\n"
+        "{CNP}metadata: {{name: deny-from-y}}\nspec:\n  tier: Admin\n  priority: 10\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress:\n  - {{name: no-y, action: Deny, from: [{{namespaces: {{matchLabels: {{ns: 'y'}}}}}}]}}\n"
     );
     let anp = format!(
-        "{ANP}metadata: {{name: deny-from-y}}\nspec:\n  priority: 10\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress:\n  - {{name: no-y, action: Deny, from: [{{namespaces: {{matchLabels: {{ns: y}}}}}}]}}\n"
+        "{ANP}metadata: {{name: deny-from-y}}\nspec:\n  priority: 10\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress:\n  - {{name: no-y, action: Deny, from: [{{namespaces: {{matchLabels: {{ns: 'y'}}}}}}]}}\n"
     );
     let expected = want(
         "
@@ -65,12 +65,12 @@ fn admin_deny_overrides_a_network_policy_allow() {
 #[test]
 fn pass_delegates_to_network_policy() {
     let yaml = format!(
-        "{ANP}metadata: {{name: pass-y}}\nspec:\n  priority: 1\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress: [{{action: Pass, from: [{{namespaces: {{matchLabels: {{ns: y}}}}}}]}}]\n---\n\
+        "{ANP}metadata: {{name: pass-y}}\nspec:\n  priority: 1\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress: [{{action: Pass, from: [{{namespaces: {{matchLabels: {{ns: 'y'}}}}}}]}}]\n---\n\
          {ANP}metadata: {{name: deny-rest}}\nspec:\n  priority: 2\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress: [{{action: Deny, from: [{{namespaces: {{}}}}]}}]\n---\n\
-         {NP}metadata: {{name: a-from-yb, namespace: x}}\nspec:\n  podSelector: {{matchLabels: {{pod: a}}}}\n  ingress: [{{from: [{{namespaceSelector: {{matchLabels: {{ns: y}}}}, podSelector: {{matchLabels: {{pod: b}}}}}}]}}]\n"
+         {NP}metadata: {{name: a-from-yb, namespace: x}}\nspec:\n  podSelector: {{matchLabels: {{pod: a}}}}\n  ingress: [{{from: [{{namespaceSelector: {{matchLabels: {{ns: 'y'}}}}, podSelector: {{matchLabels: {{pod: b}}}}}}]}}]\n"
     );
     let c = model(&yaml);
-    // Into x: y is passed (x/a by its NetworkPolicy, x/b and x/c by the
+    // Into x: 'y' is passed (x/a by its NetworkPolicy, x/b and x/c by the
     // default), everyone else is denied by the lower-priority Deny.
     let expected = want(
         "
@@ -108,7 +108,7 @@ fn pass_delegates_to_network_policy() {
 #[test]
 fn baseline_deny_applies_only_to_pods_no_network_policy_isolates() {
     let np = format!(
-        "{NP}metadata: {{name: allow-ya, namespace: y}}\nspec: {{podSelector: {{matchLabels: {{pod: a}}}}, ingress: [{{}}]}}\n---\n\
+        "{NP}metadata: {{name: allow-ya, namespace: 'y'}}\nspec: {{podSelector: {{matchLabels: {{pod: a}}}}, ingress: [{{}}]}}\n---\n\
          {NP}metadata: {{name: egress-only, namespace: z}}\nspec: {{podSelector: {{}}, policyTypes: [Egress], egress: [{{}}]}}\n"
     );
     let banp = format!(
@@ -150,7 +150,7 @@ fn baseline_deny_applies_only_to_pods_no_network_policy_isolates() {
 fn admin_priorities_order_policies_not_names() {
     let policies = |accept: u32, deny: u32| {
         format!(
-            "{CNP}metadata: {{name: zz-accept-y}}\nspec:\n  tier: Admin\n  priority: {accept}\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress: [{{action: Accept, from: [{{namespaces: {{matchLabels: {{ns: y}}}}}}]}}]\n---\n\
+            "{CNP}metadata: {{name: zz-accept-y}}\nspec:\n  tier: Admin\n  priority: {accept}\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress: [{{action: Accept, from: [{{namespaces: {{matchLabels: {{ns: 'y'}}}}}}]}}]\n---\n\
              {CNP}metadata: {{name: aa-deny-all}}\nspec:\n  tier: Admin\n  priority: {deny}\n  subject: {{namespaces: {{matchLabels: {{ns: x}}}}}}\n  ingress: [{{action: Deny, from: [{{namespaces: {{}}}}]}}]\n"
         )
     };

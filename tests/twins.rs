@@ -34,6 +34,10 @@ fn render_pipeline_in_process_matches_the_binary_golden() {
     for env in common::ENVS {
         let r = netpolgen::pipeline::render_path(&disk, &root.join("overlays").join(env)).unwrap();
         let want = std::fs::read_to_string(case(&format!("render/alt-las-{env}/stdout"))).unwrap();
-        assert_eq!(policies::to_string(&r.policies, Format::Yaml), want, "{env}");
+        assert_eq!(
+            policies::to_string(&r.policies, Format::Yaml),
+            want,
+            "{env}"
+        );
     }
 }

@@ -12,6 +12,12 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 /// Every non-empty document of `text`, or `None` to take the slow path.
 pub fn documents(text: &str) -> Option<Vec<Value>> {
+    documents_with(text, false)
+}
+
+/// [`documents`]; with `yaml11`, the YAML 1.1 booleans (`yes`, `on`, `y`,
+/// ...) are booleans, as kubectl reads them.
+pub fn documents_with(text: &str, yaml11: bool) -> Option<Vec<Value>> {
     let mut parser = Parser::new_from_str(text);
     let mut out = Vec::new();
     loop {
@@ -23,7 +29,7 @@ pub fn documents(text: &str) -> Option<Vec<Value>> {
                 if matches!(first, Event::DocumentEnd) {
                     continue;
                 }
-                let value = node(&mut parser, first, 0)?;
+                let value = node(&mut parser, first, 0, yaml11)?;
                 if !value.is_null() {
                     out.push(value);
                 }
@@ -40,7 +46,7 @@ type P<'a> = Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>;
 const MAX_DEPTH: usize = 128;
 
 /// The value of the node whose first event is `first`.
-fn node(parser: &mut P<'_>, first: Event<'_>, depth: usize) -> Option<Value> {
+fn node(parser: &mut P<'_>, first: Event<'_>, depth: usize, yaml11: bool) -> Option<Value> {
     if depth > MAX_DEPTH {
         return None;
     }
@@ -49,7 +55,7 @@ fn node(parser: &mut P<'_>, first: Event<'_>, depth: usize) -> Option<Value> {
             if anchor != 0 || tag.is_some() {
                 return None;
             }
-            scalar(&text, style)
+            scalar(&text, style, yaml11)
         }
         Event::SequenceStart(_, anchor, tag) => {
             if anchor != 0 || tag.is_some() {
@@ -61,7 +67,7 @@ fn node(parser: &mut P<'_>, first: Event<'_>, depth: usize) -> Option<Value> {
                 if matches!(e, Event::SequenceEnd) {
                     return Some(Value::Array(items));
                 }
-                items.push(node(parser, e, depth + 1)?);
+                items.push(node(parser, e, depth + 1, yaml11)?);
             }
         }
         Event::MappingStart(_, anchor, tag) => {
@@ -73,14 +79,14 @@ fn node(parser: &mut P<'_>, first: Event<'_>, depth: usize) -> Option<Value> {
                 let (k, _) = parser.next_event()?.ok()?;
                 let key = match k {
                     Event::MappingEnd => return Some(Value::Object(map)),
-                    Event::Scalar(text, style, 0, None) => match scalar(&text, style)? {
+                    Event::Scalar(text, style, 0, None) => match scalar(&text, style, yaml11)? {
                         Value::String(s) if s != "<<" || style != ScalarStyle::Plain => s,
                         _ => return None,
                     },
                     _ => return None,
                 };
                 let (v, _) = parser.next_event()?.ok()?;
-                let value = node(parser, v, depth + 1)?;
+                let value = node(parser, v, depth + 1, yaml11)?;
                 if map.insert(key, value).is_some() {
                     return None;
                 }
@@ -93,9 +99,20 @@ fn node(parser: &mut P<'_>, first: Event<'_>, depth: usize) -> Option<Value> {
 /// A scalar's value: quoted and block scalars are strings; a plain scalar
 /// is null, `true`/`false`, a plain decimal integer, or a string that no
 /// YAML reader could take for anything else.
-fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
+fn scalar(text: &str, style: ScalarStyle, yaml11: bool) -> Option<Value> {
     if style != ScalarStyle::Plain {
         return Some(Value::String(text.to_string()));
+    }
+    if yaml11 {
+        match text {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+                return Some(Value::Bool(true));
+            }
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+                return Some(Value::Bool(false));
+            }
+            _ => {}
+        }
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
@@ -142,6 +159,17 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_read_as_kubectl_reads_them() {
+        let text = "a: yes\nb: 'yes'\nc: off\nd: Y\ne: true\nf: yess\n";
+        assert_eq!(
+            documents_with(text, true),
+            Some(crate::k8s::yaml::parse_documents_kubectl_slow(text).unwrap())
+        );
+        assert_eq!(documents_with(text, true).unwrap()[0]["a"], true);
+        assert_eq!(documents_with(text, true).unwrap()[0]["b"], "yes");
     }
 
     #[test]

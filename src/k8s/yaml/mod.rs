@@ -38,6 +38,13 @@ fn options() -> serde_saphyr::Options {
     options
 }
 
+/// [`options`] with YAML 1.1 booleans, as kubectl reads manifests.
+fn options_kubectl() -> serde_saphyr::Options {
+    let mut options = options();
+    options.strict_booleans = false;
+    options
+}
+
 fn convert(err: serde_saphyr::Error) -> YamlError {
     let line = err.location().map(|l| l.line() as usize).filter(|l| *l > 0);
     let text = err.to_string();
@@ -47,10 +54,12 @@ fn convert(err: serde_saphyr::Error) -> YamlError {
         Some(i) => &first[..i],
         None => first,
     };
-    YamlError {
-        message: message.to_string(),
-        line,
-    }
+    // serde-saphyr names its option; the user can only fix the document.
+    let message = match message.split_once(", set DuplicateKeyPolicy") {
+        Some((head, _)) => head.to_string(),
+        None => message.to_string(),
+    };
+    YamlError { message, line }
 }
 
 /// Parses every non-empty document of a stream into JSON-shaped values.
@@ -59,6 +68,20 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
         Some(docs) => Ok(docs),
         None => parse_documents_slow(text),
     }
+}
+
+/// Every non-empty document of a manifest stream as kubectl reads it:
+/// unquoted YAML 1.1 booleans (`yes`, `on`, `y`, ...) are booleans.
+pub fn parse_documents_kubectl(text: &str) -> Result<Vec<Value>, YamlError> {
+    match fast::documents_with(text, true) {
+        Some(docs) => Ok(docs),
+        None => parse_documents_kubectl_slow(text),
+    }
+}
+
+/// [`parse_documents_kubectl`] by serde-saphyr alone.
+pub fn parse_documents_kubectl_slow(text: &str) -> Result<Vec<Value>, YamlError> {
+    serde_saphyr::from_str_multiple_with_options(text, options_kubectl()).map_err(convert)
 }
 
 /// [`parse_documents`] by serde-saphyr alone (the reference the fast
