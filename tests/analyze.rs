@@ -112,22 +112,41 @@ fn reads_stdin_and_lists() {
 }
 
 #[test]
-fn bad_input_names_file_and_field_and_writes_nothing() {
+fn bad_input_is_named_and_the_rest_still_analyzed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
     std::fs::write(
         &file,
-        "kind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}, ingress: [{from: [{podSelecter: {}}]}]}\n",
+        "kind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}, ingress: [{from: [{podSelecter: {}}]}]}\n---\nkind: Pod\nmetadata: {name: a, namespace: x}\n",
     )
     .unwrap();
     let out = netpolgen().arg("analyze").arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("x/a"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("bad.yaml") && err.contains("spec.ingress[0].from[0]"),
         "{err}"
     );
+    // Accepting the loss: the same output, exit 0.
+    let out = netpolgen()
+        .args(["analyze", "--skip-invalid"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Nothing but that policy: no workloads, which is an error.
+    let only = dir.path().join("only.yaml");
+    std::fs::write(
+        &only,
+        "kind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {}\n",
+    )
+    .unwrap();
+    let out = netpolgen().arg("analyze").arg(&only).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no workloads found in"), "{err}");
     let out = netpolgen()
         .args(["analyze", "--output", "xml"])
         .output()
@@ -141,7 +160,7 @@ fn invalid_policy_parts_are_reported_not_silently_dropped() {
     let file = dir.path().join("p.yaml");
     std::fs::write(
         &file,
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}\n",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}\n---\nkind: Pod\nmetadata: {name: a, namespace: x}\n",
     )
     .unwrap();
     let out = netpolgen()

@@ -361,7 +361,7 @@ fn errors_exit_2_and_say_why() {
         (
             &[
                 "--from",
-                "api-gateway",
+                "a/b/c/d",
                 "--to",
                 "alt-las-prod/api-gateway",
                 "--port",

@@ -18,6 +18,7 @@ use crate::engine::{
 use crate::k8s::{PolicyType, Protocol};
 
 use super::addresses::{Coverage, coverage, overlaps, parse_net};
+use super::pairwise::workload_id;
 
 /// One end of the question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,11 +95,12 @@ pub fn resolve_party(cluster: &Cluster, kinds: &[String], text: &str) -> Result<
     }
     let parts: Vec<&str> = text.split('/').collect();
     let (ns, kind, name) = match parts.as_slice() {
-        [ns, name] => (*ns, None, *name),
-        [ns, kind, name] => (*ns, Some(*kind), *name),
+        [name] => (None, None, *name),
+        [ns, name] => (Some(*ns), None, *name),
+        [ns, kind, name] => (Some(*ns), Some(*kind), *name),
         _ => {
             return Err(format!(
-                "{text:?}: expected NAMESPACE/NAME, NAMESPACE/KIND/NAME or external:CIDR"
+                "{text:?}: expected NAME, NAMESPACE/NAME, NAMESPACE/KIND/NAME or external:CIDR"
             ));
         }
     };
@@ -106,7 +108,7 @@ pub fn resolve_party(cluster: &Cluster, kinds: &[String], text: &str) -> Result<
     let hits: Vec<usize> = (0..cluster.workloads.len())
         .filter(|&w| {
             let wl = &cluster.workloads[w];
-            wl.namespace == ns
+            ns.is_none_or(|ns| wl.namespace == ns)
                 && wl.name == name
                 && kind.is_none_or(|k| k.eq_ignore_ascii_case(kind_of(w)))
         })
@@ -116,6 +118,13 @@ pub fn resolve_party(cluster: &Cluster, kinds: &[String], text: &str) -> Result<
         [] => Err(format!(
             "{text:?}: no workload of that name in the manifests"
         )),
+        many if ns.is_none() => {
+            let ids: Vec<String> = many.iter().map(|&w| workload_id(cluster, w)).collect();
+            Err(format!(
+                "{text:?} is ambiguous ({}); name one as NAMESPACE/NAME",
+                ids.join(", ")
+            ))
+        }
         many => {
             let kinds: Vec<&str> = many.iter().map(|&w| kind_of(w)).collect();
             Err(format!(

@@ -37,6 +37,8 @@ pub struct Analysis<'c> {
     external: Vec<ClassExternal>,
     /// Workload indices in `namespace/name` order: the output order.
     pub order: Vec<usize>,
+    /// Input that could not be read, reported beside the answer.
+    pub skipped: Vec<crate::diag::Diagnostic>,
 }
 
 /// Allowed and total connection counts.
@@ -61,6 +63,7 @@ impl<'c> Analysis<'c> {
             matrix,
             external,
             order: sorted_workloads(cluster),
+            skipped: Vec::new(),
         }
     }
 

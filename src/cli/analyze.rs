@@ -1,23 +1,26 @@
-//! `netpolgen analyze`: the connectivity of any manifests, streamed to
-//! stdout in the chosen format.
+//! `netpolgen analyze`: the connectivity of any manifests (and of
+//! NetworkPolicySets, on their own workloads), streamed to stdout.
 
 use std::path::{Path, PathBuf};
 
-use super::formats;
-use super::{Ctx, Outcome, written};
+use super::input::{self, Input};
+use super::{Ctx, Outcome, formats, written};
 use crate::analyze::Analysis;
-use crate::diag::Errors;
+use crate::diag::{Errors, Status};
 use crate::engine::{Cluster, validate};
-use crate::io;
-use crate::k8s::manifest::{Manifests, from_docs, parse_text};
-use crate::report::{self, Format, Options};
+use crate::report::{self, Format, Options, diagnostics};
 
 /// `netpolgen analyze`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 analyzed; 1 invalid manifests; 2 usage or I/O errors.")]
+#[command(
+    after_help = "Exit status: 0 analyzed; 1 some input could not be read (each named on \
+    stderr and under `skipped` in JSON; --skip-invalid accepts that), or an intent that does not \
+    render; 2 usage or I/O errors, or no workloads at all."
+)]
 pub struct AnalyzeArgs {
-    /// Manifest files or directories (walked for *.yaml, *.yml); `-` for
-    /// stdin, the default.
+    /// Manifest files or directories (walked for *.yaml, *.yml, *.json),
+    /// NetworkPolicySets (a file or a directory holding one), `-` for
+    /// stdin (the default).
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, short, default_value = "table", value_parser = formats::parser(&report::analyze::FORMATS))]
@@ -25,31 +28,15 @@ pub struct AnalyzeArgs {
     /// Leave denied connections out (json, table, md).
     #[arg(long)]
     pub allowed_only: bool,
-}
-
-/// Reads and parses the manifests at `paths` (stdin when none). A file
-/// that cannot be read is an I/O failure; one that is not valid input is
-/// invalid input.
-pub fn load(paths: &[PathBuf], ctx: &Ctx<'_>) -> Result<Manifests, Outcome> {
-    let stdin = [PathBuf::from("-")];
-    let paths = if paths.is_empty() { &stdin[..] } else { paths };
-    let sources = io::manifests::read_sources(paths).map_err(|e| Outcome::io_failed(ctx, &e))?;
-    let mut docs = Vec::new();
-    let mut errors = Vec::new();
-    for s in &sources {
-        match parse_text(&s.text, &s.file) {
-            Ok(d) => docs.extend(d),
-            Err(e) => errors.extend(e.0),
-        }
-    }
-    Errors::check(errors)
-        .and_then(|()| from_docs(&docs))
-        .map_err(|e| Outcome::failed(ctx, &e))
+    /// Exit 0 even when some files or documents could not be read.
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
 /// Warnings for the parts of policies the API server would reject: the
 /// engine lets those parts match nothing, which the user should know.
-pub fn spec_warnings(m: &Manifests) -> String {
+pub fn spec_warnings(input: &Input) -> String {
+    let m = &input.m;
     let mut out = String::new();
     for (p, origin) in m.policies.iter().zip(&m.policy_origins) {
         for problem in validate(&p.spec) {
@@ -64,22 +51,48 @@ pub fn spec_warnings(m: &Manifests) -> String {
     out
 }
 
+/// The input, or the outcome when it cannot be analyzed at all.
+pub fn read(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Input, Outcome> {
+    let input = input::load(paths, root, ctx)?;
+    if let Err(e) = input.require_workloads() {
+        let mut o = Outcome::io_failed(ctx, &e);
+        o.stderr.insert_str(0, &problems_text(&input, ctx));
+        return Err(o);
+    }
+    Ok(input)
+}
+
+/// Every problem of the input, for stderr.
+pub fn problems_text(input: &Input, ctx: &Ctx<'_>) -> String {
+    diagnostics::to_string(&Errors(input.problems.clone()), ctx.color_stderr)
+}
+
 /// Runs `analyze`.
-pub fn run(args: &AnalyzeArgs, _root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
-    let m = match load(&args.paths, ctx) {
-        Ok(m) => m,
+pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let input = match read(&args.paths, root, ctx) {
+        Ok(i) => i,
         Err(o) => return o,
     };
-    let cluster = Cluster::from_manifests(&m);
-    let analysis = Analysis::new(&cluster);
+    let cluster = Cluster::from_manifests(&input.m);
+    let mut analysis = Analysis::new(&cluster);
+    analysis.skipped = input.problems.clone();
     let options = Options {
         allowed_only: args.allowed_only,
         color: ctx.color_stdout,
     };
     let result = report::analyze::write(&analysis, args.output, &options, ctx.stdout)
         .and_then(|()| ctx.stdout.flush());
-    match written(result) {
-        Ok(()) => Outcome::ok().with_stderr(spec_warnings(&m)),
-        Err(o) => o,
+    if let Err(o) = written(result) {
+        return o;
+    }
+    let status = Status::findings_if(!input.problems.is_empty() && !args.skip_invalid);
+    Outcome {
+        stderr: format!(
+            "{}{}{}",
+            problems_text(&input, ctx),
+            spec_warnings(&input),
+            input.notes()
+        ),
+        status,
     }
 }

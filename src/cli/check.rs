@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::analyze::{load, spec_warnings};
+use super::analyze::{problems_text, read, spec_warnings};
 use super::formats;
 use super::{Ctx, Outcome};
 use crate::analyze::explain::{Question, answer, resolve_party, resolve_port};
@@ -19,13 +19,15 @@ use crate::report::{self, Format, Options};
     after_help = "Exit status: 0 allowed; 1 denied, or invalid manifests; 2 usage or I/O errors."
 )]
 pub struct CheckArgs {
-    /// Manifest files or directories (walked for *.yaml, *.yml); `-` for stdin.
+    /// Manifest files or directories (walked for *.yaml, *.yml, *.json),
+    /// NetworkPolicySets (a file or a directory holding one); `-` for stdin.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Source: NAMESPACE/NAME, NAMESPACE/KIND/NAME, or external:CIDR-or-IP.
+    /// Source: NAMESPACE/NAME, NAMESPACE/KIND/NAME, NAME when only one
+    /// workload has it (an intent's service or peer), or external:CIDR-or-IP.
     #[arg(long)]
     pub from: String,
-    /// Destination: NAMESPACE/NAME, NAMESPACE/KIND/NAME, or external:CIDR-or-IP.
+    /// Destination: NAMESPACE/NAME, NAMESPACE/KIND/NAME, NAME, or external:CIDR-or-IP.
     #[arg(long)]
     pub to: String,
     /// Destination port: a number, or a container port name of the destination.
@@ -68,16 +70,22 @@ pub fn check_manifests(m: &Manifests, args: &CheckArgs) -> Result<(Vec<u8>, bool
 }
 
 /// Runs `check`.
-pub fn run(args: &CheckArgs, _root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
-    let m = match load(&args.paths, ctx) {
-        Ok(m) => m,
+pub fn run(args: &CheckArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let input = match read(&args.paths, root, ctx) {
+        Ok(i) => i,
         Err(o) => return o,
     };
-    match check_manifests(&m, args) {
+    match check_manifests(&input.m, args) {
         Ok((text, allowed)) => match ctx.emit(&text) {
             Ok(()) => Outcome {
-                stderr: spec_warnings(&m),
-                status: Status::findings_if(!allowed),
+                stderr: format!(
+                    "{}{}{}",
+                    problems_text(&input, ctx),
+                    spec_warnings(&input),
+                    input.notes()
+                ),
+                // A denial, or input that could not all be read.
+                status: Status::findings_if(!allowed || !input.problems.is_empty()),
             },
             Err(o) => o,
         },

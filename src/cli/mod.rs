@@ -12,6 +12,7 @@ mod check;
 mod completion;
 mod diff;
 mod formats;
+mod input;
 mod lint;
 mod plugin;
 mod post_render;
@@ -139,11 +140,6 @@ impl Outcome {
             crate::io::Failure::Input(e) => Outcome::failed(ctx, e),
             crate::io::Failure::Io(e) => Outcome::io_failed(ctx, e),
         }
-    }
-
-    fn with_stderr(mut self, text: impl AsRef<str>) -> Outcome {
-        self.stderr.insert_str(0, text.as_ref());
-        self
     }
 }
 

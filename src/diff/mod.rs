@@ -50,7 +50,7 @@ pub fn compare(a: &Side, b: &Side, normalize: bool) -> Diff {
     };
     let na = norms.as_ref().map(|n| &n[0]);
     let nb = norms.as_ref().map(|n| &n[1]);
-    let objects = objects::diff(&a.canonical_objects(na), &b.canonical_objects(nb));
+    let objects = objects::diff(&texts(a, b, na, nb, true), &texts(b, a, nb, na, false));
     let (ca, cb) = side::clusters(a, b);
     let connectivity = conn::diff(&ca, na, &cb, nb);
     let mut notes = Vec::new();
@@ -68,6 +68,37 @@ pub fn compare(a: &Side, b: &Side, normalize: bool) -> Diff {
         connectivity,
         notes,
     }
+}
+
+/// The objects of `this` side as text. With placeholders, a value becomes
+/// one only where the same object of the other side has a different raw
+/// value there that stands for the same placeholder; everything else is
+/// compared as written.
+fn texts(
+    this: &Side,
+    other: &Side,
+    n_this: Option<&Norm>,
+    n_other: Option<&Norm>,
+    this_is_a: bool,
+) -> Vec<((String, String, String), String)> {
+    let (Some(nt), Some(no)) = (n_this, n_other) else {
+        return this.canonical_objects(None);
+    };
+    let others = other.keyed(Some(no));
+    let mut out: Vec<_> = this
+        .keyed(Some(nt))
+        .into_iter()
+        .map(|(k, v)| {
+            let value = match others.get(&k) {
+                Some(o) if this_is_a => normalize::pair(v, o, nt, no).0,
+                Some(o) => normalize::pair(o, v, no, nt).1,
+                None => nt.object_name(v),
+            };
+            (k, crate::k8s::yaml::to_string(&value))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[cfg(test)]

@@ -79,6 +79,82 @@ impl Norm {
     }
 }
 
+impl Norm {
+    /// Only `metadata.name` normalised: an object without a counterpart.
+    pub fn object_name(&self, v: &Value) -> Value {
+        let mut out = v.clone();
+        if let Some(Value::String(name)) = out.pointer_mut("/metadata/name") {
+            *name = self.name(name);
+        }
+        out
+    }
+}
+
+/// The same object of two sides, normalised together: a string becomes a
+/// placeholder only where the two raw values differ and each stands for
+/// that placeholder on its own side; `metadata.name` loses its suffix.
+pub fn pair(a: &Value, b: &Value, na: &Norm, nb: &Norm) -> (Value, Value) {
+    let (mut x, mut y) = walk_pair(a, b, na, nb);
+    for (v, n) in [(&mut x, na), (&mut y, nb)] {
+        if let Some(Value::String(name)) = v.pointer_mut("/metadata/name") {
+            *name = n.name(name);
+        }
+    }
+    (x, y)
+}
+
+fn walk_pair(a: &Value, b: &Value, na: &Norm, nb: &Norm) -> (Value, Value) {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if x != y => {
+            let (px, py) = (na.value(x), nb.value(y));
+            if px == py && px != *x {
+                (Value::String(px), Value::String(py))
+            } else {
+                (a.clone(), b.clone())
+            }
+        }
+        (Value::Array(xs), Value::Array(ys)) => {
+            let (mut ox, mut oy) = (Vec::new(), Vec::new());
+            for i in 0..xs.len().max(ys.len()) {
+                match (xs.get(i), ys.get(i)) {
+                    (Some(x), Some(y)) => {
+                        let (p, q) = walk_pair(x, y, na, nb);
+                        ox.push(p);
+                        oy.push(q);
+                    }
+                    (Some(x), None) => ox.push(x.clone()),
+                    (None, Some(y)) => oy.push(y.clone()),
+                    (None, None) => {}
+                }
+            }
+            (Value::Array(ox), Value::Array(oy))
+        }
+        (Value::Object(xs), Value::Object(ys)) => {
+            let mut ox = serde_json::Map::new();
+            let mut oy = serde_json::Map::new();
+            for (k, x) in xs {
+                match ys.get(k) {
+                    Some(y) => {
+                        let (p, q) = walk_pair(x, y, na, nb);
+                        ox.insert(k.clone(), p);
+                        oy.insert(k.clone(), q);
+                    }
+                    None => {
+                        ox.insert(k.clone(), x.clone());
+                    }
+                }
+            }
+            for (k, y) in ys {
+                if !xs.contains_key(k) {
+                    oy.insert(k.clone(), y.clone());
+                }
+            }
+            (Value::Object(ox), Value::Object(oy))
+        }
+        _ => (a.clone(), b.clone()),
+    }
+}
+
 /// Applies an optional normalisation to a name.
 pub fn name(norm: Option<&Norm>, s: &str) -> String {
     norm.map_or_else(|| s.to_string(), |n| n.name(s))
@@ -120,6 +196,24 @@ mod tests {
             n["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
             "<namespace>"
         );
+    }
+
+    #[test]
+    fn a_value_equal_on_both_sides_is_left_as_written() {
+        let staging = Norm {
+            environment: "staging".into(),
+            namespace: "alt-las-staging".into(),
+            suffix: "-staging".into(),
+        };
+        let a = json!({"metadata": {"name": "x-prod", "labels": {"environment": "prod", "tier": "prod"}}});
+        let b = json!({"metadata": {"name": "x-staging", "labels": {"environment": "staging", "tier": "prod"}}});
+        let (x, y) = pair(&a, &b, &prod(), &staging);
+        assert_eq!(x["metadata"]["labels"]["environment"], "<environment>");
+        assert_eq!(y["metadata"]["labels"]["environment"], "<environment>");
+        // The same literal text on both sides is the same: no placeholder.
+        assert_eq!(x["metadata"]["labels"]["tier"], "prod");
+        assert_eq!(y["metadata"]["labels"]["tier"], "prod");
+        assert_eq!(x["metadata"]["name"], y["metadata"]["name"]);
     }
 
     #[test]

@@ -127,26 +127,34 @@ impl Side {
         })
     }
 
-    /// Every object as `(kind, namespace, name)` and YAML text, normalised.
+    /// Every object as `(kind, namespace, name)` and YAML text, its key
+    /// normalised (the values are not: see [`normalize::pair`]).
     pub fn canonical_objects(
         &self,
         norm: Option<&Norm>,
     ) -> Vec<((String, String, String), String)> {
         let mut out: Vec<_> = self
-            .objects
+            .keyed(norm)
+            .into_iter()
+            .map(|(k, v)| (k, crate::k8s::yaml::to_string(v)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every object by its normalised key, the value as it is.
+    pub fn keyed(&self, norm: Option<&Norm>) -> BTreeMap<(String, String, String), &Value> {
+        self.objects
             .iter()
             .map(|o| {
-                let value = norm.map_or_else(|| o.value.clone(), |n| n.object(&o.value));
                 let k = (
                     o.kind.clone(),
                     normalize::value(norm, &o.namespace),
                     normalize::name(norm, &o.name),
                 );
-                (k, crate::k8s::yaml::to_string(&value))
+                (k, &o.value)
             })
-            .collect();
-        out.sort();
-        out
+            .collect()
     }
 
     fn cluster(&self, workloads: &[Workload], namespaces: &BTreeMap<String, Labels>) -> Cluster {

@@ -36,6 +36,19 @@ pub fn synthetic(model: &Model) -> Synthetic {
     out
 }
 
+/// The intent's workloads, each with what it is (`service` or `peer`).
+pub fn workloads(model: &Model) -> (BTreeMap<String, Labels>, Vec<(Workload, &'static str)>) {
+    let s = synthetic(model);
+    let services = model.services.len();
+    let kinds = s
+        .workloads
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| (w, if i < services { "service" } else { "peer" }))
+        .collect();
+    (s.namespaces, kinds)
+}
+
 /// One service as a workload of the intent's namespace.
 pub fn service(model: &Model, s: &super::Service) -> Workload {
     Workload {

@@ -10,6 +10,7 @@ use ipnet::IpNet;
 use crate::analyze::addresses::Coverage;
 use crate::analyze::explain::{Answer, Party, Side};
 use crate::analyze::workload_id;
+use crate::engine::tiers::{DecidingTier, Decision};
 use crate::engine::{Cluster, PolicyRef};
 use crate::k8s::PolicyType;
 
@@ -57,6 +58,15 @@ fn json_answer(cluster: &Cluster, a: &Answer) -> serde_json::Value {
         }),
     };
     let q = &a.question;
+    let decided = |d: &Option<Decision>| match d {
+        None => serde_json::Value::Null,
+        Some(d) => serde_json::json!({
+            "tier": d.tier.to_string(),
+            "rule": d.rule.as_ref().map(ToString::to_string),
+            "passed": d.passed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "tied": d.tied.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }),
+    };
     serde_json::json!({
         "from": party(cluster, &q.from),
         "to": party(cluster, &q.to),
@@ -65,6 +75,8 @@ fn json_answer(cluster: &Cluster, a: &Answer) -> serde_json::Value {
         "allowed": a.allowed,
         "egress": side(&a.egress),
         "ingress": side(&a.ingress),
+        "egressDecidedBy": decided(&a.egress_decision),
+        "ingressDecidedBy": decided(&a.ingress_decision),
     })
 }
 
@@ -91,10 +103,22 @@ pub fn write_check(cluster: &Cluster, a: &Answer, out: &mut dyn Write) -> io::Re
     let head = if a.allowed { "ALLOWED" } else { "DENIED" };
     writeln!(out, "{head}: {from} -> {to} on {}/{}", q.port, q.protocol)?;
     let sides = [
-        (PolicyType::Egress, &q.from, &to, &a.egress),
-        (PolicyType::Ingress, &q.to, &from, &a.ingress),
+        (
+            PolicyType::Egress,
+            &q.from,
+            &to,
+            &a.egress,
+            &a.egress_decision,
+        ),
+        (
+            PolicyType::Ingress,
+            &q.to,
+            &from,
+            &a.ingress,
+            &a.ingress_decision,
+        ),
     ];
-    for (dir, subject, peer, side) in sides {
+    for (dir, subject, peer, side, decision) in sides {
         writeln!(out)?;
         let at = party(cluster, subject);
         let (word, way) = match dir {
@@ -103,6 +127,9 @@ pub fn write_check(cluster: &Cluster, a: &Answer, out: &mut dyn Write) -> io::Re
         };
         let verdict = if side.allows() { "allowed" } else { "denied" };
         writeln!(out, "{word} at {at}: {verdict}.")?;
+        if let Some(d) = decision {
+            tier_lines(d, way, out)?;
+        }
         match side {
             Side::External => writeln!(
                 out,
@@ -155,6 +182,34 @@ pub fn write_check(cluster: &Cluster, a: &Answer, out: &mut dyn Write) -> io::Re
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// What the cluster-wide tiers said: the rule that decided at the Admin or
+/// Baseline tier, the Pass rules crossed, ties the API leaves open.
+fn tier_lines(d: &Decision, way: &str, out: &mut dyn Write) -> io::Result<()> {
+    for p in &d.passed {
+        writeln!(out, "  Passed on by {p}.")?;
+    }
+    match (&d.rule, d.tier) {
+        (Some(rule), DecidingTier::Admin | DecidingTier::Baseline) => {
+            writeln!(
+                out,
+                "  Decided at the {} tier by {rule}, before and above any NetworkPolicy {way} rule.",
+                d.tier
+            )?;
+        }
+        (_, DecidingTier::Default) if !d.passed.is_empty() => {
+            writeln!(out, "  No tier decided after that: allowed by default.")?;
+        }
+        _ => {}
+    }
+    for t in &d.tied {
+        writeln!(
+            out,
+            "  Note: {t} has the same priority and another action; the API leaves the order to the implementation."
+        )?;
     }
     Ok(())
 }

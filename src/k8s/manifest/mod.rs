@@ -60,6 +60,49 @@ pub struct Manifests {
     pub not_evaluated: Vec<(Origin, String)>,
 }
 
+impl Manifests {
+    /// Adds what an intent stands for: its rendered policies, its
+    /// namespaces and its workloads (services and in-cluster peers, their
+    /// origin kind `service` or `peer`, from `file`). A workload of the
+    /// manifests with the same namespace and name replaces the intent's.
+    pub fn add_intent(
+        &mut self,
+        file: &str,
+        policies: &[NetworkPolicy],
+        namespaces: &BTreeMap<String, Labels>,
+        workloads: &[(Workload, &'static str)],
+    ) {
+        for (ns, labels) in namespaces {
+            self.namespaces
+                .entry(ns.clone())
+                .or_default()
+                .extend(labels.clone());
+        }
+        for (i, (w, kind)) in workloads.iter().enumerate() {
+            let taken = self
+                .workloads
+                .iter()
+                .any(|m| m.namespace == w.namespace && m.name == w.name);
+            if !taken {
+                self.workloads.push(w.clone());
+                self.workload_origins.push(Origin {
+                    file: file.to_string(),
+                    index: i,
+                    kind: kind.to_string(),
+                });
+            }
+        }
+        for (i, p) in policies.iter().enumerate() {
+            self.policies.push(p.clone());
+            self.policy_origins.push(Origin {
+                file: file.to_string(),
+                index: i,
+                kind: "NetworkPolicy".into(),
+            });
+        }
+    }
+}
+
 /// A manifest text and the name it is known by (a path, or `stdin`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {

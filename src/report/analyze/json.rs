@@ -10,7 +10,8 @@
 //!
 //! `external` holds traffic between workloads and addresses outside the
 //! cluster (see `crate::analyze::external`); `connections` is exactly the
-//! contract's array.
+//! contract's array. `skipped`, present when some input could not be read,
+//! lists each file or document left out with the reason.
 
 use std::io::{self, Write};
 
@@ -90,6 +91,26 @@ pub fn write_json(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> i
         )?;
     }
     close(out, !first)?;
+    if !a.skipped.is_empty() {
+        out.write_all(b",\n  \"skipped\": [")?;
+        for (i, d) in a.skipped.iter().enumerate() {
+            let sep = if i == 0 { "\n" } else { ",\n" };
+            let line = d.line.map_or_else(|| "null".to_string(), |l| l.to_string());
+            let doc = d
+                .index
+                .map_or_else(|| "null".to_string(), |i| (i + 1).to_string());
+            write!(
+                out,
+                "{sep}    {{\"file\": {}, \"document\": {doc}, \"line\": {line}, \"reason\": {}}}",
+                quote(d.file.as_deref().unwrap_or_default()),
+                quote(&match &d.field {
+                    Some(f) if !f.0.is_empty() => format!("{f}: {}", d.message),
+                    _ => d.message.clone(),
+                }),
+            )?;
+        }
+        close(out, true)?;
+    }
     out.write_all(b"\n}\n")
 }
 

@@ -1,0 +1,155 @@
+//! What `analyze`, `check` and `lint` read: manifests as kubectl reads
+//! them, and NetworkPolicySets (a file, or a directory holding one), each
+//! rendered and standing for its own workloads and peers. Manifests given
+//! beside an intent add to its workloads, or replace those of the same
+//! namespace and name.
+
+use std::path::{Path, PathBuf};
+
+use super::render::render_one;
+use super::{Ctx, Outcome};
+use crate::diag::{Diagnostic, Errors};
+use crate::io::{self, Disk};
+use crate::k8s::manifest::{Manifests, collect, parse_lenient};
+use crate::model::cluster;
+use crate::spec::detect;
+
+/// Everything read, and what could not be.
+pub struct Input {
+    pub m: Manifests,
+    /// Files and documents that could not be read: reported, not fatal.
+    pub problems: Vec<Diagnostic>,
+    pub files: usize,
+    pub documents: usize,
+    /// The paths as given (stdin when none).
+    pub paths: Vec<PathBuf>,
+}
+
+/// Reads `paths` (stdin when none).
+pub fn load(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Input, Outcome> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        paths.to_vec()
+    };
+    let (intents, manifests): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        paths.iter().partition(|p| is_intent(p, root));
+    let read = io::manifests::read(&manifests.into_iter().cloned().collect::<Vec<_>>())
+        .map_err(|e| Outcome::io_failed(ctx, &e))?;
+    let mut problems = read.problems;
+    let mut docs = Vec::new();
+    for s in &read.sources {
+        let (d, p) = parse_lenient(&s.text, &s.file);
+        docs.extend(d);
+        problems.extend(p);
+    }
+    let documents = docs.len() + problems.len();
+    let (mut m, p) = collect(&docs);
+    problems.extend(p);
+    for path in &intents {
+        let r = render_one(path, root).map_err(|f| Outcome::failure(ctx, &f))?;
+        let (namespaces, workloads) = cluster::workloads(&r.model);
+        m.add_intent(r.loaded.map.top(), &r.policies, &namespaces, &workloads);
+    }
+    Ok(Input {
+        m,
+        problems,
+        files: read.sources.len() + intents.len(),
+        documents,
+        paths,
+    })
+}
+
+/// True for a NetworkPolicySet file, or a directory holding one.
+fn is_intent(path: &Path, root: Option<&Path>) -> bool {
+    if path.as_os_str() == "-" {
+        return false;
+    }
+    if path.is_dir() {
+        return Disk::new(root, path)
+            .is_ok_and(|d| detect::set_files(&d, path).is_ok_and(|f| !f.is_empty()));
+    }
+    io::read_regular(path).is_ok_and(|t| detect::holds_set(&t))
+}
+
+impl Input {
+    /// Errors when nothing to analyze was found, saying what was read.
+    pub fn require_workloads(&self) -> Result<(), Errors> {
+        if !self.m.workloads.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<String> = self
+            .paths
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    "stdin".to_string()
+                } else {
+                    p.display().to_string()
+                }
+            })
+            .collect();
+        let mut why = format!(
+            "no workloads found in {} ({} file(s) read, {} document(s), {} skipped",
+            shown.join(", "),
+            self.files,
+            self.documents,
+            self.problems.len()
+        );
+        if let Some(first) = self.problems.first() {
+            why.push_str(&format!(": {first}"));
+        }
+        why.push(')');
+        Err(Diagnostic::error(why).into())
+    }
+
+    /// What was read and what was not used, for stderr: warnings for kinds
+    /// not evaluated and fields of cluster-wide policies not evaluated, and
+    /// a summary line when anything was left out.
+    pub fn notes(&self) -> String {
+        let m = &self.m;
+        let mut out = String::new();
+        for (o, why) in &m.not_evaluated {
+            out.push_str(&format!(
+                "warning: {}: document {}: {} is not evaluated ({why}); the answer leaves it out\n",
+                o.file,
+                o.index + 1,
+                o.kind
+            ));
+        }
+        for (p, o) in m.tiers.iter().zip(&m.tier_origins) {
+            for u in &p.unevaluated {
+                out.push_str(&format!(
+                    "warning: {}: document {}: {} {}: {} is not evaluated ({:?})\n",
+                    o.file,
+                    o.index + 1,
+                    o.kind,
+                    p.name,
+                    u.path,
+                    u.reason
+                ));
+            }
+        }
+        if m.unused.is_empty() && self.problems.is_empty() && m.not_evaluated.is_empty() {
+            return out;
+        }
+        let unused: Vec<String> = m.unused.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+        out.push_str(&format!(
+            "read {} file(s), {} document(s): {} workload(s), {} NetworkPolicy(s), {} cluster-wide; {} invalid, {} not evaluated, {} not used{}\n",
+            self.files,
+            self.documents,
+            m.workloads.len(),
+            m.policies.len(),
+            m.tiers.len(),
+            self.problems.len(),
+            m.not_evaluated.len(),
+            m.skipped,
+            if unused.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", unused.join(", "))
+            }
+        ));
+        out
+    }
+}
