@@ -75,7 +75,13 @@ fn manifest_files(dir: &Path) -> Result<Vec<PathBuf>, Errors> {
             Diagnostic::error(format!("cannot walk: {e}")).in_file(dir.display().to_string())
         })?;
         if entry.file_type().is_file() && is_manifest_name(entry.path()) {
-            files.push(entry.into_path());
+            // `dir/./a.yaml` reads as `a.yaml` when the directory is `.`.
+            let path = entry.into_path();
+            files.push(
+                path.strip_prefix(".")
+                    .map(Path::to_path_buf)
+                    .unwrap_or(path),
+            );
         }
     }
     Ok(files)

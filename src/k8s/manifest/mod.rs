@@ -257,7 +257,7 @@ fn not_evaluated(v: &Value) -> Option<&'static str> {
         .unwrap_or_default();
     Some(match (group, kind) {
         ("cilium.io", "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy") => {
-            "a Cilium policy (only the CiliumNetworkPolicy subset netpolgen renders is evaluated)"
+            "a Cilium policy"
         }
         (
             "projectcalico.org" | "crd.projectcalico.org",

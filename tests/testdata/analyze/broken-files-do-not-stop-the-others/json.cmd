@@ -1,0 +1,4 @@
+analyze
+.
+-o
+json

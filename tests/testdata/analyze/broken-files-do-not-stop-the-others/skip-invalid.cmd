@@ -1,0 +1,5 @@
+analyze
+--skip-invalid
+.
+-o
+summary

@@ -1,0 +1,6 @@
+analyze
+../../../../overlays/prod
+real-gateway.yaml
+-o
+table
+--allowed-only

@@ -1,0 +1,4 @@
+analyze
+cluster.yaml
+-o
+table

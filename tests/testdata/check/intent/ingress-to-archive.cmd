@@ -1,0 +1,8 @@
+check
+../../../../overlays/prod
+--from
+ingress
+--to
+archive-service
+--port
+http

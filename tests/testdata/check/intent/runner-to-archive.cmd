@@ -1,0 +1,8 @@
+check
+../../../../overlays/prod
+--from
+runner-service
+--to
+archive-service
+--port
+http

@@ -1,0 +1,8 @@
+check
+../../analyze/tiers/cluster.yaml
+--from
+shop/web
+--to
+lab/probe
+--port
+80
