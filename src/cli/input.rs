@@ -61,7 +61,7 @@ pub fn load(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Inp
 }
 
 /// True for a NetworkPolicySet file, or a directory holding one.
-fn is_intent(path: &Path, root: Option<&Path>) -> bool {
+pub(super) fn is_intent(path: &Path, root: Option<&Path>) -> bool {
     if path.as_os_str() == "-" {
         return false;
     }

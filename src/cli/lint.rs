@@ -1,12 +1,16 @@
 //! `netpolgen lint PATH...`: findings on stdout, a summary on stderr.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::formats;
+use super::input::is_intent;
+use super::render::render_one;
 use super::{Ctx, Outcome};
 use crate::diag::Status;
 use crate::io;
-use crate::lint::{self, FailOn, Finding, Source};
+use crate::lint::{self, FailOn, Finding, Intent, Source};
+use crate::model::cluster;
+use crate::pipeline::Rendered;
 use crate::report::{self, Format, Options};
 
 /// `netpolgen lint`.
@@ -16,7 +20,8 @@ use crate::report::{self, Format, Options};
     input that is not YAML; 2 usage or I/O errors."
 )]
 pub struct LintArgs {
-    /// Manifest files or directories (walked for *.yaml, *.yml); `-` for stdin.
+    /// Manifest files or directories (walked for *.yaml, *.yml, *.json), or
+    /// a NetworkPolicySet file or overlay directory; `-` for stdin.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Report format.
@@ -42,16 +47,42 @@ impl From<Level> for FailOn {
     }
 }
 
-/// Runs `netpolgen lint`.
-pub fn run(args: &LintArgs, ctx: &mut Ctx<'_>) -> Outcome {
-    match io::manifests::read_sources(&args.paths) {
-        Ok(sources) => report_sources(&sources, args, ctx),
+/// Runs `netpolgen lint`. A NetworkPolicySet (a file, or a directory
+/// holding one) is rendered and linted on the workloads it stands for.
+pub fn run(args: &LintArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let (intents, manifests): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        args.paths.iter().partition(|p| is_intent(p, root));
+    let mut rendered = Vec::new();
+    for path in intents {
+        match render_one(path, root) {
+            Ok(r) => rendered.push(intent(r)),
+            Err(f) => return Outcome::failure(ctx, &f),
+        }
+    }
+    if manifests.is_empty() {
+        return report(&[], &rendered, args, ctx);
+    }
+    let manifests: Vec<PathBuf> = manifests.into_iter().cloned().collect();
+    match io::manifests::read_sources(&manifests) {
+        Ok(sources) => report(&sources, &rendered, args, ctx),
         Err(errors) => Outcome::io_failed(ctx, &errors),
     }
 }
 
-fn report_sources(sources: &[Source], args: &LintArgs, ctx: &mut Ctx<'_>) -> Outcome {
-    let findings = match lint::lint_sources(sources) {
+/// What a rendered NetworkPolicySet gives lint.
+fn intent(r: Rendered) -> Intent {
+    let (namespaces, workloads) = cluster::workloads(&r.model);
+    Intent {
+        file: r.loaded.map.top().to_string(),
+        name: r.loaded.set.metadata.name.clone(),
+        policies: r.policies,
+        namespaces,
+        workloads,
+    }
+}
+
+fn report(sources: &[Source], intents: &[Intent], args: &LintArgs, ctx: &mut Ctx<'_>) -> Outcome {
+    let findings = match lint::lint_with_intents(sources, intents) {
         Ok(f) => f,
         Err(errors) => return Outcome::failed(ctx, &errors),
     };

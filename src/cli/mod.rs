@@ -201,7 +201,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
         Some(Command::InstallPlugin(args)) => plugin::install(&args, &mut ctx),
         Some(Command::Analyze(args)) => analyze::run(&args, root, &mut ctx),
         Some(Command::Check(args)) => check::run(&args, root, &mut ctx),
-        Some(Command::Lint(args)) => lint::run(&args, &mut ctx),
+        Some(Command::Lint(args)) => lint::run(&args, root, &mut ctx),
         Some(Command::Diff(args)) => diff::run(&args, root, &mut ctx),
         Some(Command::PostRender(args)) => post_render::run(&args, root, &mut ctx),
         Some(Command::Argocd(cmd)) => argocd::run(&cmd, root, &mut ctx),

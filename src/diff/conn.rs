@@ -39,8 +39,12 @@ pub struct FlowChange {
     /// The policies admitting it: on side b for an added connection, on
     /// side a (before) for a removed one. Empty when no policy isolates it.
     pub admitted_by: Vec<String>,
-    /// Removed connections: the policies on side b that isolate it now.
+    /// Removed connections: the policies on side b that isolate it now
+    /// (when NetworkPolicy decided).
     pub isolated_by: Vec<String>,
+    /// Removed connections: the cluster-wide policies on side b whose
+    /// Deny decided (Admin or Baseline tier).
+    pub denied_by: Vec<String>,
     /// Removed connections: an endpoint, or the destination port, no
     /// longer exists on side b.
     pub gone: bool,
@@ -195,33 +199,56 @@ impl<'c> Allowed<'c> {
     fn admitting(&self, f: &Flow) -> Vec<String> {
         let (s, d) = self.flows[f];
         let v = self.verdict(s, d, f);
-        let rules = v.egress.allowed_by.iter().chain(&v.ingress.allowed_by);
-        self.names(rules.map(|r| &r.policy.name))
+        let mut names = Vec::new();
+        for side in [&v.egress, &v.ingress] {
+            match &side.decision.rule {
+                Some(rule) => names.push(rule.policy.to_string()),
+                None => names.extend(side.allowed_by.iter().map(|r| r.policy.name.clone())),
+            }
+        }
+        self.names(names.iter())
     }
 
-    /// Why a flow is not allowed: the isolating policies, or that an
-    /// endpoint or the port does not exist here.
-    fn denying(&self, f: &Flow) -> (Vec<String>, bool) {
+    /// Why a flow is not allowed: the isolating policies and the
+    /// cluster-wide policies that deny it, or that an endpoint or the port
+    /// does not exist here.
+    fn denying(&self, f: &Flow) -> Denial {
+        let gone = Denial {
+            gone: true,
+            ..Denial::default()
+        };
         let (Some(&s), Some(&d)) = (self.ids.get(&f.from), self.ids.get(&f.to)) else {
-            return (Vec::new(), true);
+            return gone;
         };
         let serves = self.engine.cluster().workloads[d]
             .ports
             .iter()
             .any(|p| p.port == f.port && p.protocol == f.protocol);
         if !serves {
-            return (Vec::new(), true);
+            return gone;
         }
         let v = self.verdict(s, d, f);
-        let mut refs = Vec::new();
-        if !v.egress.allowed {
-            refs.extend(v.egress.isolated_by.iter().map(|p| &p.name));
+        let (mut isolated, mut denied) = (Vec::new(), Vec::new());
+        for side in [&v.egress, &v.ingress].into_iter().filter(|d| !d.allowed) {
+            match &side.decision.rule {
+                Some(rule) => denied.push(rule.policy.to_string()),
+                None => isolated.extend(side.isolated_by.iter().map(|p| p.name.clone())),
+            }
         }
-        if !v.ingress.allowed {
-            refs.extend(v.ingress.isolated_by.iter().map(|p| &p.name));
+        Denial {
+            isolated_by: self.names(isolated.iter()),
+            denied_by: self.names(denied.iter()),
+            gone: false,
         }
-        (self.names(refs.into_iter()), false)
     }
+}
+
+/// Why side b does not allow a flow.
+#[derive(Debug, Default)]
+struct Denial {
+    isolated_by: Vec<String>,
+    denied_by: Vec<String>,
+    gone: bool,
 }
 
 /// `namespace/name` of a workload, normalised.
@@ -240,12 +267,13 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
             out.unchanged += 1;
             continue;
         }
-        let (isolated_by, gone) = b.denying(f);
+        let denial = b.denying(f);
         out.removed.push(FlowChange {
             flow: f.clone(),
             admitted_by: a.admitting(f),
-            isolated_by,
-            gone,
+            isolated_by: denial.isolated_by,
+            denied_by: denial.denied_by,
+            gone: denial.gone,
         });
     }
     for f in b.flows.keys().filter(|f| !a.flows.contains_key(f)) {
@@ -253,6 +281,7 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
             flow: f.clone(),
             admitted_by: b.admitting(f),
             isolated_by: Vec::new(),
+            denied_by: Vec::new(),
             gone: false,
         });
     }

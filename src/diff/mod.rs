@@ -136,6 +136,7 @@ mod tests {
                 },
                 admitted_by: vec!["a-to-b".into()],
                 isolated_by: vec!["deny".into()],
+                denied_by: Vec::new(),
                 gone: false,
             }]
         );

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::normalize::{self, Norm};
 use crate::diag::{Diagnostic, Errors};
-use crate::engine::{Cluster, Policy, Workload};
+use crate::engine::{Cluster, Policy, TierPolicy, Workload};
 use crate::k8s::manifest::{self, DEFAULT_NAMESPACE, Doc};
 use crate::k8s::{ContainerPort, Labels, NetworkPolicy};
 use crate::model::PortRef;
@@ -55,6 +55,8 @@ pub struct Side {
     pub workloads: Vec<Workload>,
     pub namespaces: BTreeMap<String, Labels>,
     pub policies: Vec<NetworkPolicy>,
+    /// Cluster-wide policies of the Admin and Baseline tiers.
+    pub tiers: Vec<TierPolicy>,
     /// Set when the side is exactly one NetworkPolicySet environment.
     pub norm: Option<Norm>,
     /// What this side cannot show, said once in the output.
@@ -122,6 +124,7 @@ impl Side {
             namespaces,
             ip_blocks: ip_blocks(&m.policies),
             policies: m.policies,
+            tiers: m.tiers,
             norm,
             notes: Vec::new(),
         })
@@ -167,7 +170,7 @@ impl Side {
             .iter()
             .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
             .collect();
-        Cluster::new(ns, workloads.to_vec(), policies)
+        Cluster::new(ns, workloads.to_vec(), policies).with_tiers(self.tiers.clone())
     }
 }
 
@@ -177,7 +180,7 @@ impl Side {
 /// allows nothing.
 pub fn clusters(a: &Side, b: &Side) -> (Cluster, Cluster) {
     let pick = |s: &Side, other: &Side| {
-        if s.workloads.is_empty() && !s.policies.is_empty() {
+        if s.workloads.is_empty() && !(s.policies.is_empty() && s.tiers.is_empty()) {
             s.cluster(&other.workloads, &other.namespaces)
         } else {
             s.cluster(&s.workloads, &BTreeMap::new())

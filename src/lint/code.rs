@@ -39,11 +39,16 @@ pub enum Code {
     PeerCarriesPolicyLabels,
     /// Policies in a namespace without workloads in the input.
     NamespaceWithoutWorkloads,
+    /// A cluster-wide policy whose subject selects no workload.
+    SubjectSelectsNothing,
+    /// A NetworkPolicy rule every connection of which an Admin-tier Deny
+    /// decides first.
+    OverriddenByTier,
 }
 
 impl Code {
     /// Every rule, in code order.
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 17] = [
         Code::InvalidManifest,
         Code::IgnoredRules,
         Code::PolicySelectsNothing,
@@ -59,6 +64,8 @@ impl Code {
         Code::ShadowedRule,
         Code::PeerCarriesPolicyLabels,
         Code::NamespaceWithoutWorkloads,
+        Code::SubjectSelectsNothing,
+        Code::OverriddenByTier,
     ];
 
     /// `NP001` ...
@@ -173,6 +180,18 @@ impl Code {
                 "namespace-without-workloads",
                 Info,
                 "Policies live in a namespace without workloads in the input, so their selectors and ports are not checked against workloads.",
+            ),
+            Code::SubjectSelectsNothing => (
+                "NP016",
+                "subject-selects-nothing",
+                Warning,
+                "A ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy whose spec.subject matches no workload of the input.",
+            ),
+            Code::OverriddenByTier => (
+                "NP017",
+                "overridden-by-tier",
+                Warning,
+                "A NetworkPolicy rule whose every admitted connection among the input's workloads an Admin-tier Deny decides first: the rule has no effect.",
             ),
         }
     }

@@ -8,12 +8,59 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::ResourceRef;
 use crate::diag::field::FieldPath;
-use crate::engine::{Cluster, Selector};
+use crate::engine::{Cluster, Selector, TierPolicy, Workload};
 use crate::k8s::manifest::{self, Doc, Manifests};
 use crate::k8s::{LabelSelector, Labels, NetworkPolicy, Peer, PolicyPort, PolicyType};
 
 use super::origin::{labels_field, note_renames, resource_of};
-use super::{Code, Finding};
+use super::{Code, Finding, Intent};
+
+/// Adds an intent's namespaces, workloads and policies. Its workloads'
+/// findings point at the service's `labels` or the peer's `selector`; its
+/// policies' at their document in the render.
+fn add_intent(
+    intent: &Intent,
+    m: &mut Manifests,
+    workloads: &mut Vec<WorkloadCtx>,
+    policy_src: &mut Vec<(String, usize)>,
+) {
+    for (ns, labels) in &intent.namespaces {
+        m.namespaces
+            .entry(ns.clone())
+            .or_default()
+            .extend(labels.clone());
+    }
+    for (w, kind) in &intent.workloads {
+        let taken = m
+            .workloads
+            .iter()
+            .any(|x: &Workload| x.namespace == w.namespace && x.name == w.name);
+        if taken {
+            continue;
+        }
+        let (list, field) = match *kind {
+            "service" => ("services", "labels"),
+            _ => ("peers", "selector"),
+        };
+        workloads.push(WorkloadCtx {
+            file: intent.file.clone(),
+            index: 0,
+            resource: ResourceRef {
+                api_version: crate::spec::API_VERSION.to_string(),
+                kind: crate::spec::KIND.to_string(),
+                name: intent.name.clone(),
+                namespace: Some(w.namespace.clone()),
+            },
+            labels_field: FieldPath::keys(&["spec", list, &w.name, field]),
+            stand_in: *kind != "service",
+        });
+        m.workloads.push(w.clone());
+    }
+    for (i, p) in intent.policies.iter().enumerate() {
+        policy_src.push((intent.file.clone(), i));
+        m.policies.push(p.clone());
+    }
+}
 
 /// A NetworkPolicy and what the rules need to know about it.
 pub(super) struct PolicyCtx {
@@ -36,12 +83,26 @@ pub(super) struct WorkloadCtx {
     pub resource: ResourceRef,
     /// Field path of the pod labels (`spec.template.metadata.labels`).
     pub labels_field: FieldPath,
+    /// An intent's peer: a stand-in for pods the intent does not own, so
+    /// nothing is said about its own isolation.
+    pub stand_in: bool,
+}
+
+/// A cluster-wide policy and where it came from.
+pub(super) struct TierCtx {
+    pub policy: TierPolicy,
+    pub file: String,
+    pub index: usize,
+    pub resource: ResourceRef,
 }
 
 /// The linted input.
 pub(super) struct Ctx {
     pub cluster: Cluster,
     pub policies: Vec<PolicyCtx>,
+    /// ClusterNetworkPolicies, AdminNetworkPolicies and the
+    /// BaselineAdminNetworkPolicy, in input order (as in `cluster.tiers`).
+    pub tiers: Vec<TierCtx>,
     pub workloads: Vec<WorkloadCtx>,
     /// Per workload: the policies whose podSelector selects it, in order.
     pub selected_by: Vec<Vec<usize>>,
@@ -125,10 +186,14 @@ pub(super) fn effective_rules(np: &NetworkPolicy) -> Vec<RuleView<'_>> {
 }
 
 impl Ctx {
-    pub fn new(docs: &[Doc]) -> Ctx {
+    /// The documents, then each intent's rendered policies and the
+    /// workloads it stands for (a workload of the documents with the same
+    /// namespace and name replaces the intent's).
+    pub fn new(docs: &[Doc], intents: &[Intent]) -> Ctx {
         let mut m = Manifests::default();
         let mut workloads = Vec::new();
         let mut policy_src = Vec::new();
+        let mut tiers = Vec::new();
         let mut parse_findings = Vec::new();
         let mut renamed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for doc in docs {
@@ -146,12 +211,21 @@ impl Ctx {
                             index: origin.index,
                             resource,
                             labels_field: labels_field(&origin.kind),
+                            stand_in: false,
                         });
                         m.workloads.push(w);
                     }
                     for p in one.policies {
                         policy_src.push((doc.file.clone(), doc.index));
                         m.policies.push(p);
+                    }
+                    for policy in one.tiers {
+                        tiers.push(TierCtx {
+                            policy,
+                            file: doc.file.clone(),
+                            index: doc.index,
+                            resource: resource_of(&doc.value),
+                        });
                     }
                 }
                 Err(errors) => {
@@ -175,6 +249,10 @@ impl Ctx {
                 }
             }
         }
+        for intent in intents {
+            add_intent(intent, &mut m, &mut workloads, &mut policy_src);
+        }
+        m.tiers = tiers.iter().map(|t| t.policy.clone()).collect();
         let cluster = Cluster::from_manifests(&m);
         let policies = m
             .policies
@@ -221,11 +299,27 @@ impl Ctx {
             declared: m.namespaces,
             cluster,
             policies,
+            tiers,
             workloads,
             selected_by,
             observed,
             renamed,
             parse_findings,
+        }
+    }
+
+    /// A finding about cluster-wide policy `ti`.
+    pub fn tier_finding(&self, ti: usize, code: Code, field: FieldPath, msg: String) -> Finding {
+        let t = &self.tiers[ti];
+        Finding {
+            code,
+            severity: code.severity(),
+            message: msg,
+            file: t.file.clone(),
+            index: t.index,
+            line: None,
+            field,
+            resource: t.resource.clone(),
         }
     }
 

@@ -20,7 +20,11 @@ mod subset;
 
 use crate::diag::field::FieldPath;
 use crate::diag::{Diagnostic, Errors, ResourceRef, Severity};
+use std::collections::BTreeMap;
+
+use crate::engine::Workload;
 use crate::k8s::manifest::{self, Doc};
+use crate::k8s::{Labels, NetworkPolicy};
 
 pub use code::Code;
 
@@ -73,10 +77,48 @@ impl Finding {
 
 pub use crate::k8s::manifest::Source;
 
+/// A rendered NetworkPolicySet linted beside manifests: its policies, and
+/// the workloads and namespaces it stands for (the model's synthetic
+/// cluster, as verification uses it).
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// The NetworkPolicySet file. Findings on its policies name this file
+    /// and the policy's document index in the render.
+    pub file: String,
+    /// Its `metadata.name`.
+    pub name: String,
+    pub policies: Vec<NetworkPolicy>,
+    pub namespaces: BTreeMap<String, Labels>,
+    /// Each workload with what it is: `service` or `peer`.
+    pub workloads: Vec<(Workload, &'static str)>,
+}
+
 /// Lints YAML texts together (one cluster). A text that is not YAML is an
 /// error naming the file; malformed objects are `NP001` findings.
 pub fn lint_sources(sources: &[Source]) -> Result<Vec<Finding>, Errors> {
     lint_sources_in(sources, None)
+}
+
+/// Lints YAML texts and rendered intents together (one cluster).
+pub fn lint_with_intents(sources: &[Source], intents: &[Intent]) -> Result<Vec<Finding>, Errors> {
+    let docs = parse_sources(sources)?;
+    Ok(finish(sources, lint_all(&docs, intents)))
+}
+
+fn parse_sources(sources: &[Source]) -> Result<Vec<Doc>, Errors> {
+    let mut docs = Vec::new();
+    for s in sources {
+        docs.extend(manifest::parse_text(&s.text, &s.file)?);
+    }
+    Ok(docs)
+}
+
+/// Fills in the line of every finding whose text is at hand.
+fn finish(sources: &[Source], mut findings: Vec<Finding>) -> Vec<Finding> {
+    for s in sources {
+        lines::fill(&s.file, &s.text, &mut findings);
+    }
+    findings
 }
 
 /// [`lint_sources`], with the workloads and policies that name no namespace
@@ -86,20 +128,13 @@ pub fn lint_sources_in(
     sources: &[Source],
     namespace: Option<&str>,
 ) -> Result<Vec<Finding>, Errors> {
-    let mut docs = Vec::new();
-    for s in sources {
-        docs.extend(manifest::parse_text(&s.text, &s.file)?);
-    }
+    let mut docs = parse_sources(sources)?;
     if let Some(ns) = namespace {
         for doc in &mut docs {
             manifest::default_namespace(&mut doc.value, ns);
         }
     }
-    let mut findings = lint_docs(&docs);
-    for s in sources {
-        lines::fill(&s.file, &s.text, &mut findings);
-    }
-    Ok(findings)
+    Ok(finish(sources, lint_docs(&docs)))
 }
 
 /// Lints one YAML stream (e.g. a kustomize build on stdin).
@@ -112,7 +147,11 @@ pub fn lint_stream(text: &str, file: &str) -> Result<Vec<Finding>, Errors> {
 
 /// Lints parsed documents; findings carry no line numbers.
 pub fn lint_docs(docs: &[Doc]) -> Vec<Finding> {
-    let ctx = context::Ctx::new(docs);
+    lint_all(docs, &[])
+}
+
+fn lint_all(docs: &[Doc], intents: &[Intent]) -> Vec<Finding> {
+    let ctx = context::Ctx::new(docs, intents);
     let mut findings = ctx.parse_findings.clone();
     rules::run(&ctx, &mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -6,16 +6,19 @@
 //! whatever rules it holds: then every pod there is isolated. If the input
 //! shows that some namespaces are locked down this way, a workload left
 //! open elsewhere is most likely an oversight (a namespace the overlay
-//! forgot, a workload whose labels no policy matches).
+//! forgot, a workload whose labels no policy matches). A workload that a
+//! cluster-wide policy's subject selects in that direction is covered: its
+//! traffic is not all allowed.
 
 use std::collections::BTreeSet;
 
-use crate::engine::effective_policy_types;
+use crate::engine::{Engine, effective_policy_types};
 use crate::k8s::PolicyType;
 use crate::lint::context::Ctx;
 use crate::lint::{Code, Finding};
 
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let engine = (!ctx.tiers.is_empty()).then(|| Engine::new(&ctx.cluster));
     for dir in [PolicyType::Ingress, PolicyType::Egress] {
         let isolating: Vec<usize> = (0..ctx.policies.len())
             .filter(|&pi| {
@@ -36,7 +39,10 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let isolated = ctx.selected_by[w]
                 .iter()
                 .any(|pi| isolating.binary_search(pi).is_ok());
-            if isolated {
+            let tiered = engine
+                .as_ref()
+                .is_some_and(|e| !e.tier_policies(w, dir).is_empty());
+            if isolated || tiered || ctx.workloads[w].stand_in {
                 continue;
             }
             let elsewhere: Vec<&str> = deny_ns
@@ -94,6 +100,14 @@ mod tests {
                             "db",
                             "{podSelector: {matchLabels: {app: db}}, ingress: [{}]}"
                         )
+                    ),
+                    &[],
+                ),
+                (
+                    "data is the subject of a baseline policy",
+                    &format!(
+                        "{web}{db}{}---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {{name: default}}\nspec: {{subject: {{namespaces: {{}}}}, ingress: [{{name: closed, action: Deny, from: [{{namespaces: {{}}}}]}}]}}\n",
+                        policy("app", "deny", deny)
                     ),
                     &[],
                 ),

@@ -14,6 +14,7 @@ mod shadow;
 mod structure;
 #[cfg(test)]
 mod testutil;
+mod tiers;
 
 use super::Finding;
 use super::context::Ctx;
@@ -28,4 +29,5 @@ pub(super) fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     coverage::check(ctx, out);
     shadow::check(ctx, out);
     kustomize::check(ctx, out);
+    tiers::check(ctx, out);
 }

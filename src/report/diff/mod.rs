@@ -83,13 +83,21 @@ pub fn reason(c: &FlowChange, added: bool) -> String {
     };
     let now = if c.gone {
         "the endpoint or port no longer exists".to_string()
-    } else if c.isolated_by.is_empty() {
-        "now denied".to_string()
     } else {
-        format!(
-            "now isolated by {} with no rule admitting it",
-            c.isolated_by.join(", ")
-        )
+        let mut why = Vec::new();
+        if !c.denied_by.is_empty() {
+            why.push(format!("now denied by {}", c.denied_by.join(", ")));
+        }
+        if !c.isolated_by.is_empty() {
+            why.push(format!(
+                "now isolated by {} with no rule admitting it",
+                c.isolated_by.join(", ")
+            ));
+        }
+        match why.is_empty() {
+            true => "now denied".to_string(),
+            false => why.join(" and "),
+        }
     };
     format!("{was}; {now}")
 }

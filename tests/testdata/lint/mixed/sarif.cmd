@@ -2,5 +2,6 @@ lint
 namespaces.yaml
 policies.yaml
 workloads.yaml
+tiers.yaml
 --output
 sarif

@@ -1,0 +1,8 @@
+diff
+--root
+.
+overlays/staging
+overlays/prod
+--no-normalize
+--color
+never

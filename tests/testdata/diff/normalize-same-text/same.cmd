@@ -1,0 +1,7 @@
+diff
+--root
+.
+overlays/staging
+overlays/prod
+--color
+never

@@ -1,0 +1,5 @@
+lint
+--root
+.
+shop
+deployed.yaml

@@ -1,0 +1,4 @@
+lint
+--root
+.
+shop

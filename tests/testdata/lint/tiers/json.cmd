@@ -1,0 +1,4 @@
+lint
+cluster.yaml
+-o
+json
