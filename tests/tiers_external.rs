@@ -124,7 +124,10 @@ fn manifests_collect_tier_policies_and_report_bad_ones() {
     let err = from_docs(&parse_text(&bad, "t.yaml").unwrap())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("t.yaml: spec.ingress[0].action"), "{err}");
+    assert!(
+        err.contains("t.yaml: document 1: spec.ingress[0].action"),
+        "{err}"
+    );
     assert!(err.contains("unsupported value \"Accept\""), "{err}");
 }
 

@@ -10,7 +10,7 @@ use super::render::render_one;
 use super::{Ctx, Outcome};
 use crate::diag::{Diagnostic, Errors};
 use crate::io::{self, Disk};
-use crate::k8s::manifest::{Manifests, collect, parse_lenient};
+use crate::k8s::manifest::{Manifests, collect, lines, parse_lenient};
 use crate::model::cluster;
 use crate::spec::detect;
 
@@ -46,6 +46,9 @@ pub fn load(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Inp
     let documents = docs.len() + problems.len();
     let (mut m, p) = collect(&docs);
     problems.extend(p);
+    for s in &read.sources {
+        lines::fill(&s.file, &s.text, &mut problems);
+    }
     for path in &intents {
         let r = render_one(path, root).map_err(|f| Outcome::failure(ctx, &f))?;
         let (namespaces, workloads) = cluster::workloads(&r.model);

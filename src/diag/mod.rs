@@ -141,6 +141,9 @@ impl fmt::Display for Diagnostic {
             (Some(file), None) => write!(f, "{file}: ")?,
             _ => {}
         }
+        if let Some(i) = self.index {
+            write!(f, "document {}: ", i + 1)?;
+        }
         if let Some(field) = self.field.as_ref().filter(|f| !f.0.is_empty()) {
             write!(f, "{field}: ")?;
         }

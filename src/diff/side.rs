@@ -81,15 +81,15 @@ impl Side {
             if let Some(first) = seen.insert(key, doc) {
                 errors.push(
                     Diagnostic::error(format!(
-                        "document {}: {} {}/{} is also document {} of {}",
-                        doc.index + 1,
+                        "{} {}/{} is also document {} of {}",
                         o.kind,
                         o.namespace,
                         o.name,
                         first.index + 1,
                         first.file
                     ))
-                    .in_file(doc.file.clone()),
+                    .in_file(doc.file.clone())
+                    .at_index(doc.index),
                 );
             }
             objects.push(o);

@@ -229,16 +229,11 @@ impl Ctx {
                     }
                 }
                 Err(errors) => {
-                    let prefix = format!("document {}: ", doc.index + 1);
                     for d in errors.0 {
                         parse_findings.push(Finding {
                             code: Code::InvalidManifest,
                             severity: Code::InvalidManifest.severity(),
-                            message: d
-                                .message
-                                .strip_prefix(&prefix)
-                                .unwrap_or(&d.message)
-                                .to_string(),
+                            message: d.message,
                             file: doc.file.clone(),
                             index: doc.index,
                             line: None,

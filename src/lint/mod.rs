@@ -13,7 +13,6 @@
 
 mod code;
 mod context;
-mod lines;
 mod origin;
 mod rules;
 mod subset;
@@ -116,9 +115,25 @@ fn parse_sources(sources: &[Source]) -> Result<Vec<Doc>, Errors> {
 /// Fills in the line of every finding whose text is at hand.
 fn finish(sources: &[Source], mut findings: Vec<Finding>) -> Vec<Finding> {
     for s in sources {
-        lines::fill(&s.file, &s.text, &mut findings);
+        fill_lines(&s.file, &s.text, &mut findings);
     }
     findings
+}
+
+/// Sets `line` on the findings about `file` that have none.
+fn fill_lines(file: &str, text: &str, findings: &mut [Finding]) {
+    if !findings.iter().any(|f| f.file == file && f.line.is_none()) {
+        return;
+    }
+    let Some(lines) = manifest::Lines::new(text) else {
+        return;
+    };
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.file == file && f.line.is_none())
+    {
+        f.line = lines.line(f.index, &f.field);
+    }
 }
 
 /// [`lint_sources`], with the workloads and policies that name no namespace

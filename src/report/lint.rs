@@ -42,7 +42,7 @@ pub fn text(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     for f in findings {
         let location = match f.line {
             Some(line) => format!("{}:{line}", f.file),
-            None => format!("{} (document {})", f.file, f.index),
+            None => format!("{} (document {})", f.file, f.index + 1),
         };
         let field = if f.field.0.is_empty() {
             String::new()
@@ -93,7 +93,7 @@ fn json_doc(findings: &[Finding]) -> Value {
                 "rule": f.code.name(),
                 "severity": f.severity.as_str(),
                 "file": f.file,
-                "document": f.index,
+                "document": f.index + 1,
                 "line": f.line,
                 "resource": resource_json(&f.resource),
                 "field": f.field.to_string(),
@@ -173,7 +173,7 @@ fn sarif(findings: &[Finding]) -> Value {
                         "kind": "resource",
                     }],
                 }],
-                "properties": {"document": f.index, "field": f.field.to_string()},
+                "properties": {"document": f.index + 1, "field": f.field.to_string()},
             })
         })
         .collect();

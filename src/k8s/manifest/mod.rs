@@ -15,6 +15,7 @@ use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::k8s::tiers::{TierPolicy, parse_tier_policy, tier_kind};
 use crate::k8s::{Labels, NetworkPolicy, Workload};
 
+pub mod lines;
 mod parse;
 mod workload;
 
@@ -117,6 +118,7 @@ pub fn parse_text(text: &str, file: &str) -> Result<Vec<Doc>, Errors> {
     Errors::check(problems).map(|()| docs)
 }
 
+pub use lines::Lines;
 pub use parse::documents as parse_lenient;
 
 /// Extracts namespaces, workloads and policies, or every problem found.
@@ -153,7 +155,7 @@ fn collect_one(m: &mut Manifests, doc: &Doc) -> Result<(), Box<Diagnostic>> {
     };
     let error = |field: &str, msg: String| {
         Box::new(
-            Diagnostic::error(format!("document {}: {msg}", doc.index + 1))
+            Diagnostic::error(msg)
                 .in_file(doc.file.clone())
                 .at_index(doc.index)
                 .at_field(FieldPath::parse(field)),
@@ -344,7 +346,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("f.yaml: spec.containers[0].ports[0].containerPort"),
+            err.contains("f.yaml: document 1: spec.containers[0].ports[0].containerPort"),
             "{err}"
         );
         assert!(err.contains("spec.podSelecter"), "{err}");

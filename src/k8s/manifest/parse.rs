@@ -25,14 +25,10 @@ pub fn documents(text: &str, file: &str) -> (Vec<Doc>, Vec<Diagnostic>) {
                         let index = seen;
                         seen += 1;
                         problems.push(
-                            Diagnostic::error(format!(
-                                "document {}: {}",
-                                index + 1,
-                                explain(part, &e.message)
-                            ))
-                            .in_file(file)
-                            .at_index(index)
-                            .at_line(e.line.map(|l| l + offset)),
+                            Diagnostic::error(explain(part, &e.message))
+                                .in_file(file)
+                                .at_index(index)
+                                .at_line(e.line.map(|l| l + offset)),
                         );
                     }
                 }

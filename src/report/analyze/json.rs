@@ -103,16 +103,9 @@ pub fn write_json(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> i
                 out,
                 "{sep}    {{\"file\": {}, \"document\": {doc}, \"line\": {line}, \"reason\": {}}}",
                 quote(d.file.as_deref().unwrap_or_default()),
-                quote(&{
-                    let prefix = d
-                        .index
-                        .map(|i| format!("document {}: ", i + 1))
-                        .unwrap_or_default();
-                    let message = d.message.strip_prefix(&prefix).unwrap_or(&d.message);
-                    match &d.field {
-                        Some(f) if !f.0.is_empty() => format!("{f}: {message}"),
-                        _ => message.to_string(),
-                    }
+                quote(&match &d.field {
+                    Some(f) if !f.0.is_empty() => format!("{f}: {}", d.message),
+                    _ => d.message.clone(),
                 }),
             )?;
         }
