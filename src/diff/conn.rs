@@ -300,7 +300,12 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
     out
 }
 
-/// The allowed flows of one cluster, normalised (for the pairwise table).
-pub fn allowed(cluster: &Cluster, norm: Option<&Norm>) -> BTreeSet<Flow> {
-    Allowed::new(cluster, norm).flows.into_keys().collect()
+/// The allowed flows of one cluster, between workloads and to or from
+/// addresses outside it, normalised (for the pairwise table).
+pub fn allowed(cluster: &Cluster, norm: Option<&Norm>) -> (BTreeSet<Flow>, BTreeSet<ExternalFlow>) {
+    let a = Allowed::new(cluster, norm);
+    (
+        a.flows.into_keys().collect(),
+        a.external.into_keys().collect(),
+    )
 }

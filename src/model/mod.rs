@@ -4,6 +4,7 @@
 
 mod build;
 pub mod cluster;
+pub mod dns;
 mod ends;
 mod entities;
 pub mod naming;
@@ -123,6 +124,8 @@ pub struct Flow {
     /// The egress policy at the source, when the source is in the namespace
     /// and egress is denied by default or the destination is a peer.
     pub egress_name: Option<String>,
+    /// The flow `spec.dns` adds: to the DNS servers, on the DNS ports.
+    pub dns: bool,
 }
 
 #[derive(Debug, Clone)]
