@@ -144,6 +144,7 @@ impl Builder<'_> {
                 },
                 to: PEER.into(),
                 ports: ports.clone(),
+                window: None,
             };
             if let Some(mut f) = self.flow(ctx, &id, &flow, suffix, deny) {
                 f.dns = true;

@@ -9,6 +9,7 @@ mod ends;
 mod entities;
 pub mod naming;
 pub mod ports;
+pub mod schedule;
 
 use std::collections::BTreeMap;
 

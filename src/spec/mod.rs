@@ -66,6 +66,12 @@ pub struct Spec {
     /// Absent or `true`: kube-dns in kube-system on 53/UDP and 53/TCP.
     #[serde(default)]
     pub dns: Option<Dns>,
+    /// Maintenance windows: when flows marked with `window` are open.
+    #[serde(default)]
+    pub windows: BTreeMap<String, WindowSpec>,
+    /// What runs the windows' CronJobs.
+    #[serde(default)]
+    pub window_runner: Option<WindowRunner>,
     #[serde(default)]
     pub expect: Vec<Expect>,
     /// Free-form values for custom templates.
@@ -185,6 +191,31 @@ pub struct Flow {
     pub to: String,
     #[serde(default)]
     pub ports: Vec<PortValue>,
+    /// Open only inside this window of `spec.windows`.
+    #[serde(default)]
+    pub window: Option<String>,
+}
+
+/// A time-limited opening: from each time `schedule` names, for `duration`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WindowSpec {
+    /// A CronJob schedule: five fields, or `@daily`, `@weekly`, ...
+    pub schedule: String,
+    /// How long it stays open: `2h`, `90m`, `1h30m`.
+    pub duration: String,
+    /// An IANA zone name (CronJob `timeZone`); default `Etc/UTC`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// The image and settings of the window CronJobs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WindowRunner {
+    /// An image with `sh`, `date` and `kubectl`.
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 /// An assertion on the rendered result.
