@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::normalize::{self, Norm};
 use crate::diag::{Diagnostic, Errors};
-use crate::engine::{Cluster, Policy, TierPolicy, Workload};
+use crate::engine::{CiliumPolicy, Cluster, Policy, TierPolicy, Workload};
 use crate::k8s::manifest::{self, DEFAULT_NAMESPACE, Doc};
 use crate::k8s::{ContainerPort, Labels, NetworkPolicy};
 use crate::model::PortRef;
@@ -57,6 +57,8 @@ pub struct Side {
     pub policies: Vec<NetworkPolicy>,
     /// Cluster-wide policies of the Admin and Baseline tiers.
     pub tiers: Vec<TierPolicy>,
+    /// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies.
+    pub cilium: Vec<CiliumPolicy>,
     /// Set when the side is exactly one NetworkPolicySet environment.
     pub norm: Option<Norm>,
     /// What this side cannot show, said once in the output.
@@ -125,6 +127,7 @@ impl Side {
             ip_blocks: ip_blocks(&m.policies),
             policies: m.policies,
             tiers: m.tiers,
+            cilium: m.cilium,
             norm,
             notes: Vec::new(),
         })
@@ -170,7 +173,9 @@ impl Side {
             .iter()
             .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
             .collect();
-        Cluster::new(ns, workloads.to_vec(), policies).with_tiers(self.tiers.clone())
+        Cluster::new(ns, workloads.to_vec(), policies)
+            .with_tiers(self.tiers.clone())
+            .with_cilium(self.cilium.clone())
     }
 }
 
@@ -180,7 +185,8 @@ impl Side {
 /// allows nothing.
 pub fn clusters(a: &Side, b: &Side) -> (Cluster, Cluster) {
     let pick = |s: &Side, other: &Side| {
-        if s.workloads.is_empty() && !(s.policies.is_empty() && s.tiers.is_empty()) {
+        let policies = !(s.policies.is_empty() && s.tiers.is_empty() && s.cilium.is_empty());
+        if s.workloads.is_empty() && policies {
             s.cluster(&other.workloads, &other.namespaces)
         } else {
             s.cluster(&s.workloads, &BTreeMap::new())

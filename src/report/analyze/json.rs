@@ -72,9 +72,8 @@ pub fn write_json(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> i
         }
         let (from, to) = row.from_to(a);
         let rule = row
-            .rule
-            .as_ref()
-            .map_or_else(|| "null".to_string(), |r| quote(&r.to_string()));
+            .rule_text()
+            .map_or_else(|| "null".to_string(), |r| quote(&r));
         let sep = if std::mem::take(&mut first) {
             "\n"
         } else {

@@ -96,10 +96,7 @@ fn external_row(a: &Analysis<'_>, r: &ExternalRow) -> Row {
         from,
         port: ports_text(&r.ports),
         allowed: r.allowed,
-        via: r
-            .rule
-            .as_ref()
-            .map_or_else(String::new, ToString::to_string),
+        via: r.rule_text().unwrap_or_default(),
     }
 }
 
