@@ -131,6 +131,10 @@ pub struct CiliumEvidence {
     /// the connection at L7 (no allowing rule has L7 rules, or one on the
     /// port has none).
     pub l7: Option<L7Constraint>,
+    /// True when an allowing rule on the port has L7 rules but another
+    /// allowing rule on it (or a NetworkPolicy rule) has none, which lifts
+    /// them: `l7` is then `None`.
+    pub l7_lifted: bool,
     /// Towards an external address: `toFQDNs` rules on the port, which
     /// admit it if it is what their names resolve to (depends on DNS at
     /// run time).

@@ -169,6 +169,7 @@ impl CompiledCilium {
             }
             ev.allowed_by.push(at);
         });
+        ev.l7_lifted = l4_only && !l7.is_empty();
         ev.l7 = (!l4_only && !l7.is_empty()).then_some(l7);
         self.each_match(dir, w, true, peer, |at, r| {
             if !r.ports.matching(port, protocol, dst).is_empty() {
@@ -206,20 +207,22 @@ impl CompiledCilium {
     }
 
     /// External addresses the allow (or deny) rules of `w` in `dir` name,
-    /// with their ports (named ports resolve to nothing there), one entry
-    /// per rule peer.
+    /// with their ports resolved against `dst` (the workload's own ports
+    /// for ingress; none for egress, where named ports match nothing),
+    /// one entry per rule peer.
     pub(crate) fn external(
         &self,
         dir: PolicyType,
         w: usize,
         deny: bool,
+        dst: &[ContainerPort],
     ) -> Vec<(CiliumRuleRef, ExternalPeer, PortSet)> {
         let mut out = Vec::new();
         for &sid in self.selecting(dir, w) {
             let s = &self.specs[sid];
             let rules = if deny { &s.deny } else { &s.allow };
             for r in &rules[slot(dir)] {
-                let ports = r.ports.resolve(&[]);
+                let ports = r.ports.resolve(dst);
                 if ports.is_empty() {
                     continue;
                 }

@@ -295,6 +295,8 @@ fn an_l4_rule_on_the_port_lifts_the_l7_rules() {
         let c = cluster(nps, cnps);
         let v = Engine::new(&c).verdict(&w("shop/lb"), &w("shop/web"), 80, TCP);
         assert!(v.allowed);
+        // Every case here has L7 rules: lifted exactly when none remain.
+        assert_eq!(v.ingress.cilium.l7_lifted, v.ingress.cilium.l7.is_none());
         v.ingress
             .cilium
             .l7

@@ -41,6 +41,19 @@ impl Engine<'_> {
         out
     }
 
+    /// Cilium policies putting workload `w` in default deny for `dir`, in
+    /// cluster order, each once.
+    pub fn cilium_isolating(&self, w: usize, dir: PolicyType) -> Vec<CiliumPolicyRef> {
+        let mut out: Vec<CiliumPolicyRef> = Vec::new();
+        for &sid in self.cilium.isolating(dir, w) {
+            let p = &self.cilium.specs[sid].policy;
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        out
+    }
+
     /// The `toFQDNs` grants of workload `w`: names it may reach at run
     /// time, and on which ports. Empty when it is not in egress default
     /// deny (everything is allowed then) or for an unknown index.
@@ -152,7 +165,10 @@ impl Engine<'_> {
             if let Access::Some { external, .. } = np {
                 grants = external;
             }
-            for (rule, peer, ports) in self.cilium.external(dir, w, false) {
+            for (rule, peer, ports) in
+                self.cilium
+                    .external(dir, w, false, self.external_dst(dir, w))
+            {
                 grants.push(ExternalAccess {
                     rule: RuleRef {
                         policy: PolicyRef {
@@ -188,10 +204,19 @@ impl Engine<'_> {
         }
     }
 
+    /// The ports named ports resolve against between `w` and an external
+    /// address: its own for ingress, none for egress.
+    fn external_dst(&self, dir: PolicyType, w: usize) -> &[ContainerPort] {
+        match dir {
+            PolicyType::Ingress => self.cluster.workloads[w].ports.as_slice(),
+            PolicyType::Egress => &[],
+        }
+    }
+
     /// The external deny regions of `w` in `dir`.
     fn deny_regions(&self, dir: PolicyType, w: usize) -> Vec<(Addrs, PortSet)> {
         self.cilium
-            .external(dir, w, true)
+            .external(dir, w, true, self.external_dst(dir, w))
             .into_iter()
             .filter_map(|(_, peer, ports)| Some((Addrs::of_peer(&peer)?, ports)))
             .collect()
