@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::normalize::{self, Norm};
 use crate::diag::{Diagnostic, Errors};
-use crate::engine::{Cluster, Policy, TierPolicy, Workload};
+use crate::engine::{CiliumPolicy, Cluster, Policy, TierPolicy, Workload};
 use crate::k8s::manifest::{self, DEFAULT_NAMESPACE, Doc};
 use crate::k8s::{Labels, NetworkPolicy};
 use crate::model::{Model, cluster};
@@ -60,6 +60,8 @@ pub struct Side {
     pub policies: Vec<NetworkPolicy>,
     /// Cluster-wide policies of the Admin and Baseline tiers.
     pub tiers: Vec<TierPolicy>,
+    /// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies.
+    pub cilium: Vec<CiliumPolicy>,
     /// Set when the side is exactly one NetworkPolicySet environment.
     pub norm: Option<Norm>,
     /// What this side cannot show, said once in the output.
@@ -139,6 +141,7 @@ impl Side {
             namespaces,
             policies: m.policies,
             tiers: m.tiers,
+            cilium: m.cilium,
             norm,
             notes: Vec::new(),
         })
@@ -184,7 +187,9 @@ impl Side {
             .iter()
             .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
             .collect();
-        Cluster::new(ns, workloads.to_vec(), policies).with_tiers(self.tiers.clone())
+        Cluster::new(ns, workloads.to_vec(), policies)
+            .with_tiers(self.tiers.clone())
+            .with_cilium(self.cilium.clone())
     }
 }
 
@@ -212,7 +217,7 @@ pub fn among(sides: &[&Side]) -> Vec<Cluster> {
 
 fn with_others(s: &Side, others: &[&Side]) -> Cluster {
     if s.workloads.is_empty()
-        && !(s.policies.is_empty() && s.tiers.is_empty())
+        && !(s.policies.is_empty() && s.tiers.is_empty() && s.cilium.is_empty())
         && let Some(other) = others.first()
     {
         return s.cluster(&other.workloads, &other.namespaces);
