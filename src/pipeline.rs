@@ -16,7 +16,7 @@ use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::engine::RuleRef;
 use crate::k8s::{NetworkPolicy, PolicyType};
 use crate::model::{self, Model};
-use crate::render::{self, Origins, templates};
+use crate::render::{self, CiliumRendered, Origins, templates};
 use crate::spec::files::Files;
 use crate::spec::{self, Input, Loaded, detect};
 use crate::{proof, verify};
@@ -26,9 +26,24 @@ use crate::{proof, verify};
 pub struct Rendered {
     pub loaded: Loaded,
     pub model: Model,
+    /// What the kubernetes backend renders (empty with the cilium backend).
     pub policies: Vec<NetworkPolicy>,
+    /// What the cilium backend renders (empty with the kubernetes backend).
+    pub cilium: Vec<CiliumRendered>,
     /// The template and document each policy came from, by name.
     pub origins: Origins,
+}
+
+impl Rendered {
+    /// Every rendered policy as the document emitted, in name order.
+    pub fn documents(&self) -> Vec<serde_json::Value> {
+        render::Output {
+            policies: self.policies.clone(),
+            cilium: self.cilium.clone(),
+            origins: Origins::new(),
+        }
+        .documents()
+    }
 }
 
 /// The NetworkPolicySet at `path`: a file, or the one in a directory.
@@ -60,14 +75,15 @@ pub fn render_input(files: &dyn Files, input: Input) -> Result<Rendered, Errors>
 /// Models, renders and verifies a loaded configuration.
 pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Errors> {
     let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
-    let templates = templates::load(&loaded.template_dirs, files)?;
-    let (policies, origins) = render::render(&model, &templates)?;
-    check(&loaded, &model, &policies, &origins)?;
+    let templates = templates::load_for(&loaded.template_dirs, files, model.backend)?;
+    let out = render::render_backend(&model, &templates)?;
+    check(&loaded, &model, &out)?;
     Ok(Rendered {
         loaded,
         model,
-        policies,
-        origins,
+        policies: out.policies,
+        cilium: out.cilium,
+        origins: out.origins,
     })
 }
 
@@ -78,8 +94,11 @@ pub fn unverified(
     loaded: &Loaded,
 ) -> Result<(Model, Vec<NetworkPolicy>), Errors> {
     let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
-    let templates = templates::load(&loaded.template_dirs, files)?;
-    let (policies, _) = render::render(&model, &templates)?;
+    let templates = templates::load_for(&loaded.template_dirs, files, model.backend)?;
+    let out = render::render_backend(&model, &templates)?;
+    let mut policies = out.policies;
+    let cilium: Vec<_> = out.cilium.into_iter().map(|c| c.policy).collect();
+    policies.extend(proof::cilium::network_policies(&cilium, &model.namespace));
     Ok((model, policies))
 }
 
@@ -87,12 +106,12 @@ pub fn unverified(
 /// the declared flows, then the `expect` entries. A missing flow is placed
 /// on the flow; an over-permissive one on the rule of the template output
 /// that admits it.
-fn check(
-    loaded: &Loaded,
-    model: &Model,
-    policies: &[NetworkPolicy],
-    origins: &Origins,
-) -> Result<(), Errors> {
+fn check(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Errors> {
+    let origins = &out.origins;
+    let cilium: Vec<_> = out.cilium.iter().map(|c| c.policy.clone()).collect();
+    let mut translated = out.policies.clone();
+    translated.extend(proof::cilium::network_policies(&cilium, &model.namespace));
+    let policies = translated.as_slice();
     let map = &loaded.map;
     let flows = FieldPath::keys(&["spec", "flows"]);
     let proof = proof::prove(model, policies);
@@ -110,7 +129,7 @@ fn check(
                 (proof::Kind::Extra, _, Some(rule)) => match origins.get(&rule.policy.name) {
                     Some(origin) => Diagnostic::error(message)
                         .in_file(origin.clone())
-                        .at_field(rule_field(rule)),
+                        .at_field(rule_field(rule, &out.cilium)),
                     None => Diagnostic::error(message).in_file(map.locate(&flows).0),
                 },
                 _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
@@ -125,6 +144,22 @@ fn check(
             ))
             .in_file(map.locate(&flows).0),
         );
+    }
+    if !cilium.is_empty() {
+        errors.extend(proof::cilium::l7(model, &cilium).into_iter().map(|v| {
+            let message = format!("verification failed: {v}");
+            match (&v.rule, &v.flow) {
+                (Some((policy, path)), _) if origins.contains_key(policy) => {
+                    Diagnostic::error(message)
+                        .in_file(origins[policy].clone())
+                        .at_field(FieldPath::parse(path))
+                }
+                (_, Some(flow)) if loaded.set.spec.flows.contains_key(flow) => {
+                    map.error(flows.key(flow), message)
+                }
+                _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
+            }
+        }));
     }
     errors.extend(verify::expects(model, policies).into_iter().map(|f| {
         let at = FieldPath::keys(&["spec", "expect"]).index(f.expect().unwrap_or_default());
@@ -148,12 +183,24 @@ fn dns_field(loaded: &Loaded) -> FieldPath {
     FieldPath::keys(&["spec", key])
 }
 
-/// `spec.ingress[R].from[P]` of a rule reference.
-fn rule_field(rule: &RuleRef) -> FieldPath {
-    let (list, peers) = match rule.direction {
+/// `spec.ingress[R].from[P]` of a rule reference; for a rendered
+/// CiliumNetworkPolicy, the L3 field of the rule (`fromEndpoints`, ...).
+fn rule_field(rule: &RuleRef, cilium: &[CiliumRendered]) -> FieldPath {
+    let (list, mut peers) = match rule.direction {
         PolicyType::Ingress => ("ingress", "from"),
         PolicyType::Egress => ("egress", "to"),
     };
+    let cilium_rule = cilium
+        .iter()
+        .find(|c| c.name() == rule.policy.name)
+        .and_then(|c| c.policy.specs.first())
+        .and_then(|s| match rule.direction {
+            PolicyType::Ingress => s.ingress.get(rule.rule),
+            PolicyType::Egress => s.egress.get(rule.rule),
+        });
+    if let Some(field) = cilium_rule.and_then(|r| r.peers.first()).map(|p| p.field) {
+        peers = field;
+    }
     let at = FieldPath::keys(&["spec", list]).index(rule.rule);
     match rule.peer {
         Some(p) => at.key(peers).index(p),

@@ -53,6 +53,8 @@ pub fn load(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Inp
         let r = render_one(path, root).map_err(|f| Outcome::failure(ctx, &f))?;
         let (namespaces, workloads) = cluster::workloads(&r.model);
         m.add_intent(r.loaded.map.top(), &r.policies, &namespaces, &workloads);
+        let cilium: Vec<_> = r.cilium.iter().map(|c| c.policy.clone()).collect();
+        m.add_cilium(r.loaded.map.top(), &cilium);
     }
     Ok(Input {
         m,

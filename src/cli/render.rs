@@ -47,7 +47,7 @@ pub fn run(args: &RenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome
         }
         (None, false, [path]) => match render_one(path, root) {
             Ok(r) => {
-                let text = policies::to_string(&r.policies, args.output);
+                let text = policies::to_string(&r.documents(), args.output);
                 match ctx.emit(text.as_bytes()) {
                     Ok(()) => Outcome::ok(),
                     Err(o) => o,

@@ -154,13 +154,13 @@ impl Reader {
         let rendered = pipeline::render_path(&disk, path).map_err(Failure::Input)?;
         let display = rendered.loaded.map.top().to_string();
         let docs = rendered
-            .policies
-            .iter()
+            .documents()
+            .into_iter()
             .enumerate()
-            .map(|(index, p)| Doc {
+            .map(|(index, value)| Doc {
                 file: display.clone(),
                 index,
-                value: serde_json::to_value(p).expect("a NetworkPolicy is plain data"),
+                value,
             })
             .collect();
         Ok(Unit {
