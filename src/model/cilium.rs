@@ -65,6 +65,13 @@ impl Builder<'_> {
             );
             return None;
         }
+        if self.set.spec.dns == Some(spec::Dns::Off) {
+            self.error(
+                field.key("fqdn"),
+                "fqdn peers need spec.dns: Cilium learns the addresses of names only from the lookups its DNS proxy sees on the DNS egress netpolgen renders (dns: false turns it off)",
+            );
+            return None;
+        }
         if p.namespace.is_some()
             || p.namespace_selector.is_some()
             || p.selector.is_some()
