@@ -10,13 +10,17 @@
 //! Files are read only through a [`Files`], so the whole pipeline runs on
 //! the real disk (`crate::io::Disk`) or in memory alike.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::engine::RuleRef;
 use crate::k8s::{NetworkPolicy, PolicyType};
 use crate::model::{self, Model};
-use crate::render::{self, CiliumRendered, Origins, templates};
+use crate::render::{self, CiliumRendered, Origins, templates, windows};
 use crate::spec::files::Files;
 use crate::spec::{self, Input, Loaded, detect};
 use crate::{proof, verify};
@@ -26,23 +30,43 @@ use crate::{proof, verify};
 pub struct Rendered {
     pub loaded: Loaded,
     pub model: Model,
-    /// What the kubernetes backend renders (empty with the cilium backend).
+    /// The policies always in force (kubernetes backend).
     pub policies: Vec<NetworkPolicy>,
     /// What the cilium backend renders (empty with the kubernetes backend).
     pub cilium: Vec<CiliumRendered>,
+    /// Each window's policies, in force only while it is open.
+    pub windows: BTreeMap<String, Vec<NetworkPolicy>>,
+    /// What opens and closes the windows in the cluster.
+    pub machinery: Vec<Value>,
     /// The template and document each policy came from, by name.
     pub origins: Origins,
 }
 
 impl Rendered {
-    /// Every rendered policy as the document emitted, in name order.
-    pub fn documents(&self) -> Vec<serde_json::Value> {
-        render::Output {
+    /// Everything the render writes: the policies, then the windows'
+    /// objects.
+    pub fn manifests(&self) -> Vec<Value> {
+        let mut out = render::Output {
             policies: self.policies.clone(),
             cilium: self.cilium.clone(),
             origins: Origins::new(),
         }
-        .documents()
+        .documents();
+        out.extend(self.machinery.iter().cloned());
+        out
+    }
+
+    /// The policies in force at `t`: those always in force and those of
+    /// every window open at `t`, sorted by name.
+    pub fn at(&self, t: DateTime<Utc>) -> Vec<NetworkPolicy> {
+        let mut out = self.policies.clone();
+        for (name, policies) in &self.windows {
+            if self.model.windows[name].cron.open_at(t).is_some() {
+                out.extend(policies.iter().cloned());
+            }
+        }
+        out.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        out
     }
 }
 
@@ -77,13 +101,36 @@ pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Erro
     let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
     let templates = templates::load_for(&loaded.template_dirs, files, model.backend)?;
     let out = render::render_backend(&model, &templates)?;
-    check(&loaded, &model, &out)?;
+    if model.backend == spec::Backend::Cilium {
+        check_cilium(&loaded, &model, &out)?;
+        return Ok(Rendered {
+            loaded,
+            model,
+            policies: Vec::new(),
+            cilium: out.cilium,
+            windows: BTreeMap::new(),
+            machinery: Vec::new(),
+            origins: out.origins,
+        });
+    }
+    let origins = out.origins;
+    let split = windows::split(&model, out.policies);
+    check_states(&loaded, &model, &split, &origins)?;
+    let image = loaded
+        .set
+        .spec
+        .window_runner
+        .as_ref()
+        .and_then(|r| r.image.as_deref());
+    let machinery = windows::machinery(&model, &split, image);
     Ok(Rendered {
         loaded,
         model,
-        policies: out.policies,
-        cilium: out.cilium,
-        origins: out.origins,
+        policies: split.policies,
+        cilium: Vec::new(),
+        windows: split.windows,
+        machinery,
+        origins,
     })
 }
 
@@ -102,16 +149,93 @@ pub fn unverified(
     Ok((model, policies))
 }
 
+/// Verifies every state the windows can be in: all closed (the policies
+/// always in force admit exactly the flows without a window), and each
+/// window open alone (with its policies, exactly those flows and its own).
+fn check_states(
+    loaded: &Loaded,
+    model: &Model,
+    split: &windows::Split,
+    origins: &Origins,
+) -> Result<(), Errors> {
+    if model.windows.is_empty() {
+        return check(loaded, model, &split.policies, origins, "", true, &[]);
+    }
+    let state = |open: Option<&str>| {
+        let mut m = model.clone();
+        m.flows
+            .retain(|f| f.window.is_none() || f.window.as_deref() == open);
+        m
+    };
+    let mut errors = Vec::new();
+    let closed = check(
+        loaded,
+        &state(None),
+        &split.policies,
+        origins,
+        " (all windows closed)",
+        true,
+        &[],
+    );
+    errors.extend(closed.err().into_iter().flat_map(|e| e.0));
+    for (name, own) in &split.windows {
+        let mut policies = split.policies.clone();
+        policies.extend(own.iter().cloned());
+        let label = format!(" (window {name} open)");
+        let open = check(
+            loaded,
+            &state(Some(name)),
+            &policies,
+            origins,
+            &label,
+            false,
+            &[],
+        );
+        errors.extend(open.err().into_iter().flat_map(|e| e.0));
+    }
+    Errors::check(errors)
+}
+
+/// The verification of a Cilium render: the proof on the NetworkPolicies
+/// that admit the same at L3 and L4, then the HTTP, FQDN and DNS rules.
+fn check_cilium(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Errors> {
+    let origins = &out.origins;
+    let cilium: Vec<_> = out.cilium.iter().map(|c| c.policy.clone()).collect();
+    let translated = proof::cilium::network_policies(&cilium, &model.namespace);
+    let l3 = check(loaded, model, &translated, origins, "", true, &out.cilium);
+    let mut errors: Vec<Diagnostic> = l3.err().into_iter().flat_map(|e| e.0).collect();
+    let map = &loaded.map;
+    let flows = FieldPath::keys(&["spec", "flows"]);
+    errors.extend(proof::cilium::l7(model, &cilium).into_iter().map(|v| {
+        let message = format!("verification failed: {v}");
+        match (&v.rule, &v.flow) {
+            (Some((policy, path)), _) if origins.contains_key(policy) => {
+                Diagnostic::error(message)
+                    .in_file(origins[policy].clone())
+                    .at_field(FieldPath::parse(path))
+            }
+            (_, Some(flow)) if loaded.set.spec.flows.contains_key(flow) => {
+                map.error(flows.key(flow), message)
+            }
+            _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
+        }
+    }));
+    Errors::check(errors)
+}
+
 /// The verification stage: the proof that the policies admit exactly
 /// the declared flows, then the `expect` entries. A missing flow is placed
 /// on the flow; an over-permissive one on the rule of the template output
 /// that admits it.
-fn check(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Errors> {
-    let origins = &out.origins;
-    let cilium: Vec<_> = out.cilium.iter().map(|c| c.policy.clone()).collect();
-    let mut translated = out.policies.clone();
-    translated.extend(proof::cilium::network_policies(&cilium, &model.namespace));
-    let policies = translated.as_slice();
+fn check(
+    loaded: &Loaded,
+    model: &Model,
+    policies: &[NetworkPolicy],
+    origins: &Origins,
+    state: &str,
+    expects: bool,
+    cilium: &[CiliumRendered],
+) -> Result<(), Errors> {
     let map = &loaded.map;
     let flows = FieldPath::keys(&["spec", "flows"]);
     let proof = proof::prove(model, policies);
@@ -119,7 +243,7 @@ fn check(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Err
         .violations
         .iter()
         .map(|v| {
-            let message = format!("verification failed: {v}");
+            let message = format!("verification failed{state}: {v}");
             match (&v.kind, &v.flow, v.rules.first()) {
                 (proof::Kind::Missing, Some(flow), _) if is_dns(model, flow) => map.error(
                     dns_field(loaded),
@@ -129,7 +253,7 @@ fn check(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Err
                 (proof::Kind::Extra, _, Some(rule)) => match origins.get(&rule.policy.name) {
                     Some(origin) => Diagnostic::error(message)
                         .in_file(origin.clone())
-                        .at_field(rule_field(rule, &out.cilium)),
+                        .at_field(rule_field(rule, cilium)),
                     None => Diagnostic::error(message).in_file(map.locate(&flows).0),
                 },
                 _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
@@ -139,29 +263,18 @@ fn check(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Err
     if proof.omitted > 0 {
         errors.push(
             Diagnostic::error(format!(
-                "verification failed: ... and {} more violations",
+                "verification failed{state}: ... and {} more violations",
                 proof.omitted
             ))
             .in_file(map.locate(&flows).0),
         );
     }
-    if !cilium.is_empty() {
-        errors.extend(proof::cilium::l7(model, &cilium).into_iter().map(|v| {
-            let message = format!("verification failed: {v}");
-            match (&v.rule, &v.flow) {
-                (Some((policy, path)), _) if origins.contains_key(policy) => {
-                    Diagnostic::error(message)
-                        .in_file(origins[policy].clone())
-                        .at_field(FieldPath::parse(path))
-                }
-                (_, Some(flow)) if loaded.set.spec.flows.contains_key(flow) => {
-                    map.error(flows.key(flow), message)
-                }
-                _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
-            }
-        }));
-    }
-    errors.extend(verify::expects(model, policies).into_iter().map(|f| {
+    let found = if expects {
+        verify::expects(model, policies)
+    } else {
+        Vec::new()
+    };
+    errors.extend(found.into_iter().map(|f| {
         let at = FieldPath::keys(&["spec", "expect"]).index(f.expect().unwrap_or_default());
         map.error(at, f.to_string())
     }));

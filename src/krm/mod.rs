@@ -47,15 +47,22 @@ pub fn process(input: &str, files: &dyn Files, dir: &Path) -> Processed {
         Err(d) => return finish(&ResourceList::empty(), Vec::new(), vec![*d]),
     };
     match render(&list, files, dir) {
-        Ok(r) => {
-            let count = r.documents().len();
-            let kind = if r.cilium.is_empty() {
-                "NetworkPolicies"
+        Ok(objects) => {
+            let networkpolicies = objects
+                .iter()
+                .filter(|o| o["kind"] == "NetworkPolicy")
+                .count();
+            let cilium = objects
+                .iter()
+                .filter(|o| o["kind"] == "CiliumNetworkPolicy")
+                .count();
+            let (count, kind) = if cilium > 0 {
+                (cilium, "CiliumNetworkPolicies")
             } else {
-                "CiliumNetworkPolicies"
+                (networkpolicies, "NetworkPolicies")
             };
             let mut items = list.items.clone();
-            for p in r.documents() {
+            for p in objects {
                 upsert(&mut items, p);
             }
             let done = Diagnostic::info(format!("rendered {count} {kind}"));
@@ -92,11 +99,7 @@ impl ResourceList {
     }
 }
 
-fn render(
-    list: &ResourceList,
-    files: &dyn Files,
-    dir: &Path,
-) -> Result<pipeline::Rendered, Errors> {
+fn render(list: &ResourceList, files: &dyn Files, dir: &Path) -> Result<Vec<Value>, Errors> {
     let config = list.function_config.as_ref().ok_or_else(|| {
         Diagnostic::error(format!(
             "no functionConfig: give a {KIND} ({API_VERSION}) as the function's config"
@@ -146,7 +149,9 @@ fn render(
         dir: dir.to_path_buf(),
         path: None,
     };
-    pipeline::render_input(files, input).map_err(attach)
+    pipeline::render_input(files, input)
+        .map(|r| r.manifests())
+        .map_err(attach)
 }
 
 fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {

@@ -11,6 +11,7 @@ mod entities;
 pub mod naming;
 pub mod ports;
 pub mod schedule;
+pub mod windows;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ pub use crate::spec::Backend;
 pub use crate::k8s::NAMESPACE_NAME_LABEL;
 pub use build::build;
 pub use ports::PortRef;
+pub use windows::Window;
 
 /// Everything a template may use.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +43,8 @@ pub struct Model {
     pub groups: BTreeMap<String, Group>,
     pub peers: BTreeMap<String, Peer>,
     pub flows: Vec<Flow>,
+    /// `spec.windows`, by name.
+    pub windows: BTreeMap<String, Window>,
     #[serde(skip)]
     pub expects: Vec<Expect>,
     pub values: serde_json::Value,
@@ -148,6 +152,8 @@ pub struct Flow {
     pub http: Vec<HttpRule>,
     /// The flow in CiliumNetworkPolicy terms (Cilium backend only).
     pub cilium: Option<cilium::CiliumFlow>,
+    /// The window of `spec.windows` it is open in; `None`: always.
+    pub window: Option<String>,
 }
 
 #[derive(Debug, Clone)]

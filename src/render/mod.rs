@@ -7,6 +7,7 @@
 pub mod cilium;
 pub mod collect;
 pub mod templates;
+pub mod windows;
 
 use crate::diag::Errors;
 use crate::k8s::NetworkPolicy;
