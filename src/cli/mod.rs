@@ -16,6 +16,7 @@ mod input;
 mod lint;
 mod plugin;
 mod post_render;
+mod probe;
 mod render;
 
 use std::ffi::OsString;
@@ -84,6 +85,9 @@ enum Command {
     Lint(lint::LintArgs),
     /// Text and connectivity diff of two renders, environments or revisions.
     Diff(diff::DiffArgs),
+    /// Check the policies in a live cluster: probe pods per workload class.
+    #[command(subcommand)]
+    Probe(probe::ProbeCommand),
     /// Helm post-renderer: chart manifests in, the same plus NetworkPolicies out.
     PostRender(post_render::PostRenderArgs),
     /// The Argo CD Config Management Plugin (discover and generate).
@@ -203,6 +207,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
         Some(Command::Check(args)) => check::run(&args, root, &mut ctx),
         Some(Command::Lint(args)) => lint::run(&args, root, &mut ctx),
         Some(Command::Diff(args)) => diff::run(&args, root, &mut ctx),
+        Some(Command::Probe(cmd)) => probe::run(&cmd, root, &mut ctx),
         Some(Command::PostRender(args)) => post_render::run(&args, root, &mut ctx),
         Some(Command::Argocd(cmd)) => argocd::run(&cmd, root, &mut ctx),
         Some(Command::Completion(args)) => completion::run(&args, &mut ctx),
