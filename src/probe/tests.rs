@@ -177,3 +177,71 @@ fn the_matrix_text_reads_back() {
         empty
     );
 }
+
+#[test]
+fn objects_per_namespace_without_rbac_and_the_sysctl_only_below_1024() {
+    use objects::{ObjectOptions, objects, references};
+    let plan = plan(&manifests(SHOP), &PlanOptions::default()).unwrap();
+    let options = ObjectOptions {
+        image: "example/netpolgen:1".into(),
+        cluster_domain: "cluster.local".into(),
+        run_args: vec!["--timeout".into(), "1s".into()],
+        job_deadline_seconds: 60,
+    };
+    let objs = objects(&plan, &options);
+    let kinds: Vec<String> = objs
+        .iter()
+        .map(|o| format!("{} {}", o["kind"].as_str().unwrap(), o["metadata"]["name"]))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ConfigMap \"netpolgen-probe\"",
+            "Service \"netpolgen-probe\"",
+            "Deployment \"netpolgen-probe-web\"",
+            "Job \"netpolgen-probe-run-client\"",
+            "Job \"netpolgen-probe-run-web\"",
+        ]
+    );
+    let pod = |i: usize| &objs[i]["spec"]["template"]["spec"];
+    // web serves port 80 and 53: below 1024, so the server may bind them.
+    assert_eq!(
+        pod(2)["securityContext"]["sysctls"][0]["name"],
+        "net.ipv4.ip_unprivileged_port_start"
+    );
+    assert!(pod(3)["securityContext"].get("sysctls").is_none());
+    assert_eq!(pod(3)["containers"][0]["image"], "example/netpolgen:1");
+    let command = pod(3)["containers"][0]["command"].as_array().unwrap();
+    assert_eq!(command.last().unwrap(), "1s");
+    assert_eq!(pod(2)["automountServiceAccountToken"], false);
+    let refs = references(&plan, &options);
+    assert_eq!(refs.len(), objs.len());
+    assert_eq!(refs[0]["kind"], "Job");
+    assert!(refs[0].get("spec").is_none());
+}
+
+#[test]
+fn kube_system_gets_no_probe_and_a_runner_denied_dns_is_named() {
+    let yaml = format!(
+        "{SHOP}---\napiVersion: v1\nkind: Pod\n\
+         metadata: {{name: coredns, namespace: kube-system, labels: {{k8s-app: kube-dns}}}}\n\
+         spec: {{containers: [{{name: c, ports: [{{containerPort: 53, protocol: UDP}}]}}]}}\n\
+         ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+         metadata: {{name: client-egress, namespace: shop}}\n\
+         spec: {{podSelector: {{matchLabels: {{}}}}, policyTypes: [Egress], \
+         egress: [{{to: [{{podSelector: {{matchLabels: {{app: web}}}}}}]}}]}}\n"
+    );
+    let plan = plan(&manifests(&yaml), &PlanOptions::default()).unwrap();
+    let ids: Vec<&str> = plan.probes.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["shop/client", "shop/web"]);
+    assert_eq!(plan.not_probed, ["kube-system/coredns"]);
+    assert!(
+        plan.checks
+            .iter()
+            .all(|c| !c.to.starts_with("kube-system/"))
+    );
+    assert_eq!(plan.dns_denied, ["shop/client", "shop/web"]);
+    // Without that policy both may ask the DNS.
+    let plan = super::plan(&manifests(SHOP), &PlanOptions::default()).unwrap();
+    assert!(plan.dns_denied.is_empty());
+}
