@@ -21,6 +21,7 @@ pub mod diff;
 pub mod lint;
 pub mod policies;
 pub mod probe;
+pub mod windows;
 
 use std::fmt;
 use std::io;

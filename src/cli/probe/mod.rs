@@ -43,6 +43,10 @@ pub struct PlanArgs {
     /// Expected-denied connections to try per source class: a number, or `all`.
     #[arg(long, value_name = "N", default_value = "10", value_parser = parse_sample)]
     pub denied_sample: Sample,
+    /// The policies in force at TIME (RFC 3339, or `now`): each window's
+    /// flows open or closed as at that moment.
+    #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `--denied-sample`.
@@ -193,11 +197,12 @@ pub fn run(cmd: &ProbeCommand, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
 /// The plan of `paths`, with what stderr should say about the input.
 fn planned(
     paths: &[PathBuf],
+    at: Option<chrono::DateTime<chrono::Utc>>,
     sample: Sample,
     root: Option<&Path>,
     ctx: &Ctx<'_>,
 ) -> Result<(Plan, String), Outcome> {
-    let input = read(paths, root, ctx)?;
+    let input = read(paths, at, root, ctx)?;
     if !input.problems.is_empty() {
         let mut o = Outcome::failed(ctx, &Errors(input.problems.clone()));
         o.stderr.push_str(&input.notes());
@@ -217,7 +222,13 @@ fn planned(
 }
 
 fn manifests(args: &ManifestsArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
-    let (plan, mut stderr) = match planned(&args.plan.paths, args.plan.denied_sample, root, ctx) {
+    let (plan, mut stderr) = match planned(
+        &args.plan.paths,
+        args.plan.at,
+        args.plan.denied_sample,
+        root,
+        ctx,
+    ) {
         Ok(p) => p,
         Err(o) => return o,
     };
@@ -296,7 +307,7 @@ fn cleanup(args: &CleanupArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
         }
         (report::probe::cleanup_commands(&[], &[]), String::new())
     } else {
-        let (plan, notes) = match planned(&args.paths, args.denied_sample, root, ctx) {
+        let (plan, notes) = match planned(&args.paths, None, args.denied_sample, root, ctx) {
             Ok(p) => p,
             Err(o) => return o,
         };
