@@ -18,6 +18,7 @@ pub mod krm;
 pub mod lint;
 pub mod model;
 pub mod pipeline;
+pub mod probe;
 pub mod proof;
 pub mod render;
 pub mod report;

@@ -60,11 +60,11 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
     files
 }
 
-/// The `netpolgen render ...` lines of README.md, comments cut.
+/// The `netpolgen render ... --out-dir` lines of README.md, comments cut.
 fn documented() -> Vec<String> {
     let docs = std::fs::read_to_string(repo().join("README.md")).unwrap();
     docs.lines()
-        .filter(|l| l.starts_with("netpolgen render "))
+        .filter(|l| l.starts_with("netpolgen render ") && l.contains("--out-dir"))
         .map(|l| l.split(" #").next().unwrap().trim().to_string())
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Everything netpolgen renders validates against the upstream Kubernetes
 //! schemas: `kubernetes-validate --strict` (pip install kubernetes-validate)
-//! on every render golden and on the four ALT_LAS overlays.
+//! on every render golden, on the four ALT_LAS overlays and on every
+//! `probe manifests` golden.
 
 mod common;
 
@@ -48,6 +49,31 @@ fn render_goldens() -> Vec<PathBuf> {
     out
 }
 
+/// The YAML stdout goldens of `probe manifests` cases that succeed.
+fn probe_goldens() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let root = repo().join("tests/testdata/probe");
+    for case in std::fs::read_dir(&root).unwrap().flatten() {
+        for f in std::fs::read_dir(case.path()).unwrap().flatten() {
+            let p = f.path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".cmd") else {
+                continue;
+            };
+            let args = std::fs::read_to_string(&p).unwrap();
+            let exit = case.path().join(format!("{stem}.exit"));
+            let ok = std::fs::read_to_string(&exit).map_or(true, |t| t.trim() == "0");
+            let golden = case.path().join(format!("{stem}.stdout"));
+            let yaml = std::fs::read_to_string(&golden).unwrap_or_default();
+            if ok && args.lines().nth(1) == Some("manifests") && yaml.contains("apiVersion:") {
+                out.push(golden);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 fn validate(files: &[PathBuf]) {
     let out = std::process::Command::new("kubernetes-validate")
         .arg("--strict")
@@ -70,6 +96,16 @@ fn every_render_golden_validates_against_the_kubernetes_schemas() {
     }
     let files = render_goldens();
     assert!(files.len() >= 5, "found only {files:?}");
+    validate(&files);
+}
+
+#[test]
+fn every_probe_manifests_golden_validates_against_the_kubernetes_schemas() {
+    if missing(&["kubernetes-validate"]) {
+        return;
+    }
+    let files = probe_goldens();
+    assert!(files.len() >= 4, "found only {files:?}");
     validate(&files);
 }
 

@@ -17,6 +17,7 @@ mod input;
 mod lint;
 mod plugin;
 mod post_render;
+mod probe;
 mod render;
 mod windows;
 
@@ -86,6 +87,9 @@ enum Command {
     Lint(lint::LintArgs),
     /// Text and connectivity diff of two renders, environments or revisions.
     Diff(diff::DiffArgs),
+    /// Check the policies in a live cluster: probe pods per workload class.
+    #[command(subcommand)]
+    Probe(probe::ProbeCommand),
     /// The maintenance windows of a NetworkPolicySet: next openings, flows.
     Windows(windows::WindowsArgs),
     /// Helm post-renderer: chart manifests in, the same plus NetworkPolicies out.
@@ -207,6 +211,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
         Some(Command::Check(args)) => check::run(&args, root, &mut ctx),
         Some(Command::Lint(args)) => lint::run(&args, root, &mut ctx),
         Some(Command::Diff(args)) => diff::run(&args, root, &mut ctx),
+        Some(Command::Probe(cmd)) => probe::run(&cmd, root, &mut ctx),
         Some(Command::Windows(args)) => windows::run(&args, root, &mut ctx),
         Some(Command::PostRender(args)) => post_render::run(&args, root, &mut ctx),
         Some(Command::Argocd(cmd)) => argocd::run(&cmd, root, &mut ctx),

@@ -11,6 +11,7 @@ mod disk;
 pub mod git;
 pub mod kustomize;
 pub mod manifests;
+pub mod net;
 pub mod outdir;
 pub mod plugin;
 pub mod sides;

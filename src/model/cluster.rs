@@ -71,13 +71,16 @@ pub fn service(model: &Model, s: &super::Service) -> Workload {
     }
 }
 
+/// The prefix of the namespace of a peer whose selector names none.
+pub const PEER_NAMESPACE_PREFIX: &str = "netpolgen-peer-";
+
 /// The namespace a peer's pods live in and the labels it must carry.
 pub fn peer_namespace(p: &Peer) -> (String, Labels) {
     let labels = p.namespace_selector.clone().unwrap_or_default();
     let name = labels
         .get(NAMESPACE_NAME_LABEL)
         .cloned()
-        .unwrap_or_else(|| format!("netpolgen-peer-{}", p.name));
+        .unwrap_or_else(|| format!("{PEER_NAMESPACE_PREFIX}{}", p.name));
     (name, labels)
 }
 

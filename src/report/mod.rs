@@ -20,6 +20,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod lint;
 pub mod policies;
+pub mod probe;
 pub mod windows;
 
 use std::fmt;

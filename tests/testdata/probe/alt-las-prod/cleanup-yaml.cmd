@@ -1,0 +1,5 @@
+probe
+cleanup
+../../../../overlays/prod
+-o
+yaml

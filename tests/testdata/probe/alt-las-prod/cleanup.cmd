@@ -1,0 +1,3 @@
+probe
+cleanup
+../../../../overlays/prod

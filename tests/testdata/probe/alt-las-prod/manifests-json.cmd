@@ -1,0 +1,5 @@
+probe
+manifests
+../../../../overlays/prod
+-o
+json

@@ -1,0 +1,3 @@
+probe
+manifests
+../../../../overlays/prod

@@ -1,0 +1,11 @@
+probe
+manifests
+../../../../overlays/prod
+--denied-sample
+2
+--image
+registry.example.com/netpolgen:0.1.0
+--timeout
+500ms
+--wait
+5m

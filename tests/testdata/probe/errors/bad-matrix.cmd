@@ -1,0 +1,4 @@
+probe
+run
+--matrix
+bad-matrix.json

@@ -1,0 +1,4 @@
+probe
+serve
+--ports
+80/ICMP

@@ -1,0 +1,5 @@
+probe
+manifests
+probe-label.yaml
+--denied-sample
+some

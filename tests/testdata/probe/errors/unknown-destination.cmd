@@ -1,0 +1,4 @@
+probe
+run
+--matrix
+unknown-destination.json

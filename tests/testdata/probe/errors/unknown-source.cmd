@@ -1,0 +1,6 @@
+probe
+run
+--matrix
+loopback.json
+--as
+shop/nobody

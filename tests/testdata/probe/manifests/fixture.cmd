@@ -1,0 +1,3 @@
+probe
+manifests
+../../analyze/alt-las-prod
