@@ -209,11 +209,9 @@ fn check_cilium(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<
     errors.extend(proof::cilium::l7(model, &cilium).into_iter().map(|v| {
         let message = format!("verification failed: {v}");
         match (&v.rule, &v.flow) {
-            (Some((policy, path)), _) if origins.contains_key(policy) => {
-                Diagnostic::error(message)
-                    .in_file(origins[policy].clone())
-                    .at_field(FieldPath::parse(path))
-            }
+            (Some((policy, path)), _) if origins.contains_key(policy) => Diagnostic::error(message)
+                .in_file(origins[policy].clone())
+                .at_field(FieldPath::parse(path)),
             (_, Some(flow)) if loaded.set.spec.flows.contains_key(flow) => {
                 map.error(flows.key(flow), message)
             }

@@ -98,7 +98,10 @@ fn the_mutation_suite_has_twenty_ways_to_widen_and_each_is_caught() {
             wanted.contains("verification failed: ")
                 && (wanted.contains(", admitted by ")
                     || wanted.contains("is open: no policy isolates it")
-                    || wanted.contains("is declared by flow")),
+                    || wanted.contains("is declared by flow")
+                    // Cilium: the L7 and DNS rules, with the connection.
+                    || wanted.contains("verification failed: L7 rules lifted: ")
+                    || wanted.contains("verification failed: DNS proxy rule missing: ")),
             "{name}: {wanted}"
         );
         assert!(

@@ -443,8 +443,10 @@ fn all_compares_every_pair_of_environments() {
         cells(&json(&out)),
         [
             open("dev", "prod"),
+            open("dev", "prod-cilium"),
             open("dev", "staging"),
             open("test", "prod"),
+            open("test", "prod-cilium"),
             open("test", "staging")
         ]
     );
@@ -455,18 +457,21 @@ fn all_compares_every_pair_of_environments() {
     let v = json(&out);
     assert_eq!(
         v["environments"],
-        serde_json::json!(["dev", "prod", "staging", "test"])
+        serde_json::json!(["dev", "prod", "prod-cilium", "staging", "test"])
     );
     let one = |has: &str, lacks: &str| (has.to_string(), lacks.to_string(), 1, 0);
     assert_eq!(
         cells(&v),
         [
             open("dev", "prod"),
+            open("dev", "prod-cilium"),
             open("dev", "staging"),
             one("staging", "dev"),
             one("staging", "prod"),
+            one("staging", "prod-cilium"),
             one("staging", "test"),
             open("test", "prod"),
+            open("test", "prod-cilium"),
             open("test", "staging")
         ]
     );
@@ -475,11 +480,13 @@ fn all_compares_every_pair_of_environments() {
         &["--all", "overlays/", "--color", "never"],
     ));
     assert!(
-        text.contains("\nstaging        1        1        -        1\n"),
+        text.contains(
+            "\nstaging                1            1            1            -            1\n"
+        ),
         "{text}"
     );
     let md = stdout(&run(tree.path(), &["--all", "overlays/", "-o", "md"]));
-    assert!(md.contains("| `staging` | 1 | 1 | - | 1 |\n"), "{md}");
+    assert!(md.contains("| `staging` | 1 | 1 | 1 | - | 1 |\n"), "{md}");
 }
 
 #[test]
