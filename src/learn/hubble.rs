@@ -19,17 +19,9 @@ use crate::k8s::{Labels, Protocol};
 
 /// A JSON object that is a Hubble flow or a `GetFlowsResponse`.
 pub fn is_hubble(object: &Map<String, Value>) -> bool {
-    [
-        "flow",
-        "verdict",
-        "source",
-        "destination",
-        "l4",
-        "IP",
-        "node_status",
-    ]
-    .iter()
-    .any(|k| object.contains_key(*k))
+    ["flow", "source", "destination", "l4", "IP", "node_status"]
+        .iter()
+        .any(|k| object.contains_key(*k))
 }
 
 /// Parses every line of a Hubble export; all errors, each naming its line.

@@ -172,9 +172,13 @@ pub fn learn(
     }
     namer.fill(&mut added, &existing);
 
-    report.flows = rows(&allowed, |k| flow_of.get(k).cloned().unwrap_or_default());
-    report.dns = rows(&dns, |_| "spec.dns".to_string());
-    report.seen_denied = rows(&denied, |_| String::new())
+    report.flows = rows(&allowed, |k| {
+        let id = flow_of.get(k).cloned().unwrap_or_default();
+        let new = added.flows.contains_key(&id);
+        (id, new)
+    });
+    report.dns = rows(&dns, |_| ("spec.dns".to_string(), false));
+    report.seen_denied = rows(&denied, |_| (String::new(), false))
         .into_iter()
         .map(|r| DeniedRow {
             from: r.from,
@@ -230,16 +234,20 @@ fn port_order(p: &PortValue) -> (u8, String) {
     }
 }
 
-fn rows(seen: &Seen, flow: impl Fn(&(Pair, PortKey)) -> String) -> Vec<FlowRow> {
+fn rows(seen: &Seen, flow: impl Fn(&(Pair, PortKey)) -> (String, bool)) -> Vec<FlowRow> {
     seen.iter()
-        .map(|(k, s)| FlowRow {
-            from: k.0.0.clone(),
-            to: k.0.1.clone(),
-            port: port_text(k.1),
-            flow: flow(k),
-            count: s.count,
-            first: s.first.map(rfc3339),
-            last: s.last.map(rfc3339),
+        .map(|(k, s)| {
+            let (flow, new) = flow(k);
+            FlowRow {
+                from: k.0.0.clone(),
+                to: k.0.1.clone(),
+                port: port_text(k.1),
+                flow,
+                new,
+                count: s.count,
+                first: s.first.map(rfc3339),
+                last: s.last.map(rfc3339),
+            }
         })
         .collect()
 }

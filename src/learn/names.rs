@@ -260,17 +260,19 @@ impl Namer {
             if names.contains_key(port) {
                 continue;
             }
-            let wanted = existing.port_name(to, *port).unwrap_or_else(|| {
-                if metrics.contains(port) {
-                    "metrics".into()
-                } else if let Some(n) = well_known(*port) {
-                    n.into()
-                } else if *http {
-                    "http".into()
-                } else {
-                    format!("{}-{}", port.1.as_str().to_ascii_lowercase(), port.0)
-                }
-            });
+            if let Some(name) = existing.port_name(to, *port) {
+                names.insert(*port, name);
+                continue;
+            }
+            let wanted = if metrics.contains(port) {
+                "metrics".to_string()
+            } else if let Some(n) = well_known(*port) {
+                n.to_string()
+            } else if *http {
+                "http".to_string()
+            } else {
+                format!("{}-{}", port.1.as_str().to_ascii_lowercase(), port.0)
+            };
             let taken = names.values().any(|n| *n == wanted) || existing.port_taken(to, &wanted);
             let name = if taken {
                 format!("{wanted}-{}", port.0)

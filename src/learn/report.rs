@@ -31,6 +31,8 @@ pub struct FlowRow {
     pub port: String,
     /// The intent's flow that allows it.
     pub flow: String,
+    /// Whether that flow is one `learn` added (with `--into`: what would open).
+    pub new: bool,
     pub count: u64,
     pub first: Option<String>,
     pub last: Option<String>,

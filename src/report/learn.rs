@@ -22,13 +22,14 @@ pub fn write(report: &Report, format: Format, w: &mut dyn io::Write) -> io::Resu
     };
     section(w, "flows seen", &report.flows, |r| {
         format!(
-            "{} -> {} port {}: {} seen{}  (flow {})",
+            "{} -> {} port {}: {} seen{}  (flow {}{})",
             r.from,
             r.to,
             r.port,
             r.count,
             when(r),
-            r.flow
+            r.flow,
+            if r.new { ", new" } else { "" }
         )
     })?;
     section(
