@@ -21,6 +21,7 @@ pub mod diff;
 pub mod learn;
 pub mod lint;
 pub mod policies;
+pub mod windows;
 
 use std::fmt;
 use std::io;
