@@ -7,6 +7,7 @@
 //! needs. Everything here is pure: bytes in, data out; `crate::io::flows`
 //! reads the files and `crate::report::learn` formats the [`Report`].
 
+mod cidr;
 pub mod hubble;
 pub mod infer;
 pub mod into;
