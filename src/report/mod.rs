@@ -18,6 +18,7 @@ pub mod cilium;
 pub mod describe;
 pub mod diagnostics;
 pub mod diff;
+pub mod learn;
 pub mod lint;
 pub mod policies;
 pub mod probe;
