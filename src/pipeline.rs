@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -95,9 +96,11 @@ pub fn render_input(files: &dyn Files, input: Input) -> Result<Rendered, Errors>
 
 /// Models, renders and verifies a loaded configuration.
 pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Errors> {
-    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
+    let model = Arc::new(model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?);
     let templates = templates::load(&loaded.template_dirs, files)?;
     let (policies, origins) = render::render(&model, &templates)?;
+    // The templates' context is gone with the render: nothing is cloned.
+    let model = Arc::unwrap_or_clone(model);
     let split = windows::split(&model, policies);
     check_states(&loaded, &model, &split, &origins)?;
     let image = loaded
@@ -123,10 +126,10 @@ pub fn unverified(
     files: &dyn Files,
     loaded: &Loaded,
 ) -> Result<(Model, Vec<NetworkPolicy>), Errors> {
-    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
+    let model = Arc::new(model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?);
     let templates = templates::load(&loaded.template_dirs, files)?;
     let (policies, _) = render::render(&model, &templates)?;
-    Ok((model, policies))
+    Ok((Arc::unwrap_or_clone(model), policies))
 }
 
 /// Verifies every state the windows can be in: all closed (the policies

@@ -5,8 +5,11 @@
 //! pipeline's next stage (`crate::verify`).
 
 pub mod collect;
+mod context;
 pub mod templates;
 pub mod windows;
+
+use std::sync::Arc;
 
 use crate::diag::Errors;
 use crate::k8s::NetworkPolicy;
@@ -18,7 +21,7 @@ pub use templates::{Source, TemplateSet};
 /// Renders the templates over the model and collects the policies, with
 /// the template and document each came from.
 pub fn render(
-    model: &Model,
+    model: &Arc<Model>,
     templates: &TemplateSet,
 ) -> Result<(Vec<NetworkPolicy>, Origins), Errors> {
     let rendered = templates::expand(templates, model)?;
