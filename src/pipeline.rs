@@ -102,6 +102,10 @@ fn check(
         .map(|v| {
             let message = format!("verification failed: {v}");
             match (&v.kind, &v.flow, v.rules.first()) {
+                (proof::Kind::Missing, Some(flow), _) if is_dns(model, flow) => map.error(
+                    dns_field(loaded),
+                    format!("{message} (spec.dns: DNS is allowed wherever egress is isolated)"),
+                ),
                 (proof::Kind::Missing, Some(flow), _) => map.error(flows.key(flow), message),
                 (proof::Kind::Extra, _, Some(rule)) => match origins.get(&rule.policy.name) {
                     Some(origin) => Diagnostic::error(message)
@@ -127,6 +131,21 @@ fn check(
         map.error(at, f.to_string())
     }));
     Errors::check(errors)
+}
+
+fn is_dns(model: &Model, flow: &str) -> bool {
+    model.flows.iter().any(|f| f.dns && f.id == flow)
+}
+
+/// Where the DNS flows come from: `spec.dns` when written, else the
+/// `defaultDeny` that isolates egress.
+fn dns_field(loaded: &Loaded) -> FieldPath {
+    let key = if loaded.set.spec.dns.is_some() {
+        "dns"
+    } else {
+        "defaultDeny"
+    };
+    FieldPath::keys(&["spec", key])
 }
 
 /// `spec.ingress[R].from[P]` of a rule reference.

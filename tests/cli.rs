@@ -134,7 +134,9 @@ fn krm_accepts_older_api_versions_and_missing_items_and_emits_v1() {
         let (code, list, stdout) = krm(resource_list(api, ""));
         assert_eq!(code, 0, "{stdout}");
         assert_eq!(list["apiVersion"], "config.kubernetes.io/v1");
-        assert_eq!(list["items"].as_array().unwrap().len(), 7);
+        // The prod overlay renders 13 policies: 2 default denies, 6 flows
+        // in, 4 flows out, DNS.
+        assert_eq!(list["items"].as_array().unwrap().len(), 13);
         assert_eq!(list["results"][0]["severity"], "info");
     }
 }
@@ -238,7 +240,7 @@ fn krm_items_come_back_as_written_and_new_ones_are_yaml_1_1_safe() {
     );
     assert_eq!(list["items"][0]["data"]["b"], "0644");
     // The rendered policies follow as ordinary block YAML.
-    assert_eq!(list["items"].as_array().unwrap().len(), 8);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1 + 13);
     assert!(
         stdout.contains("- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"),
         "{stdout}"

@@ -85,14 +85,24 @@ fn one_removed_flow_is_exactly_one_removed_connection() {
     let removed = &v["connectivity"]["removed"][0];
     assert_eq!(
         removed["admittedBy"],
-        serde_json::json!(["allow-runner-service-to-archive-service<suffix>"])
+        serde_json::json!([
+            "allow-runner-service-to-archive-service-egress<suffix>",
+            "allow-runner-service-to-archive-service<suffix>"
+        ])
     );
-    // Every policy selecting the destination isolates it; none admits it.
+    // Every policy selecting the destination (ingress) or the source
+    // (egress) isolates it; none admits it.
     assert_eq!(
         removed["isolatedBy"],
-        serde_json::json!(["allow-monitoring<suffix>", "default-deny-ingress<suffix>"])
+        serde_json::json!([
+            "allow-dns-egress<suffix>",
+            "allow-monitoring<suffix>",
+            "default-deny-egress<suffix>",
+            "default-deny-ingress<suffix>"
+        ])
     );
-    assert_eq!(v["connectivity"]["unchanged"], 10);
+    // 10 between the services, 16 lookups of the cluster DNS.
+    assert_eq!(v["connectivity"]["unchanged"], 10 + 16);
     let objects: Vec<(&str, &str)> = v["objects"]
         .as_array()
         .unwrap()
@@ -101,7 +111,13 @@ fn one_removed_flow_is_exactly_one_removed_connection() {
         .collect();
     assert_eq!(
         objects,
-        [("allow-runner-service-to-archive-service<suffix>", "removed")]
+        [
+            (
+                "allow-runner-service-to-archive-service-egress<suffix>",
+                "removed"
+            ),
+            ("allow-runner-service-to-archive-service<suffix>", "removed")
+        ]
     );
 }
 
@@ -111,7 +127,7 @@ fn one_added_flow_is_exactly_one_added_connection() {
     let tree = tree_with("prod", extra);
     let out = run(
         tree.path(),
-        &["overlays/dev", "overlays/prod", "-o", "json"],
+        &["overlays/staging", "overlays/prod", "-o", "json"],
     );
     let v = json(&out);
     assert_eq!(
@@ -121,13 +137,16 @@ fn one_added_flow_is_exactly_one_added_connection() {
     assert_eq!(flows(&v, "removed"), Vec::<String>::new());
     assert_eq!(
         v["connectivity"]["added"][0]["admittedBy"],
-        serde_json::json!(["allow-segmentation-service-to-archive-service<suffix>"])
+        serde_json::json!([
+            "allow-segmentation-service-to-archive-service-egress<suffix>",
+            "allow-segmentation-service-to-archive-service<suffix>"
+        ])
     );
 }
 
 #[test]
 fn environments_that_differ_only_in_names_print_nothing() {
-    for (a, b) in [("staging", "prod"), ("dev", "test"), ("dev", "prod")] {
+    for (a, b) in [("staging", "prod"), ("dev", "test")] {
         let out = run(
             &repo(),
             &[&format!("overlays/{a}"), &format!("overlays/{b}")],
@@ -135,6 +154,23 @@ fn environments_that_differ_only_in_names_print_nothing() {
         assert_eq!(out.status.code(), Some(0), "{a} {b}: {}", stderr(&out));
         assert_eq!(stdout(&out), "", "{a} {b}");
     }
+    // Dev keeps egress open; prod denies it: the same pod flows (the DNS
+    // servers prod allows exist in dev too, and dev reaches them), but no
+    // more traffic out of the cluster.
+    let out = run(&repo(), &["overlays/dev", "overlays/prod", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(flows(&v, "added"), Vec::<String>::new());
+    assert_eq!(flows(&v, "removed"), Vec::<String>::new());
+    let out_of_cluster: Vec<&str> = v["connectivity"]["externalRemoved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["from"].as_str().unwrap())
+        .collect();
+    assert_eq!(out_of_cluster.len(), 5, "{out_of_cluster:?}");
+    let added = &v["connectivity"]["externalAdded"];
+    assert!(added.as_array().is_none_or(Vec::is_empty), "{added}");
     // Without normalisation every object is renamed, but the connections
     // only move namespace: none is the same.
     let out = run(
@@ -149,8 +185,10 @@ fn environments_that_differ_only_in_names_print_nothing() {
     );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
-    assert_eq!(v["objects"].as_array().unwrap().len(), 14);
-    assert_eq!(flows(&v, "added").len(), 11);
+    assert_eq!(v["objects"].as_array().unwrap().len(), 2 * 13);
+    // The 11 between services and peers, and the 10 DNS lookups of the
+    // services; the peers' own lookups stay the same.
+    assert_eq!(flows(&v, "added").len(), 11 + 10);
     assert_eq!(v["normalized"], Value::Null);
 }
 
@@ -313,7 +351,10 @@ fn git_revision_against_the_working_tree() {
         ["alt-las-prod/segmentation-service -> alt-las-prod/archive-service:8002/TCP"]
     );
     assert_eq!(flows(&v, "removed"), Vec::<String>::new());
-    assert_eq!(v["connectivity"]["unchanged"], 4 * 11);
+    // 11 in each environment; 10 lookups (5 services, UDP and TCP) of the
+    // cluster DNS in each, and 6 more by the peers (ingress, monitoring, the
+    // DNS servers themselves) whose egress no policy here isolates.
+    assert_eq!(v["connectivity"]["unchanged"], 4 * 11 + 4 * 10 + 6);
     assert_eq!(status_before, git(dir, &["status", "--porcelain"]));
     assert_eq!(status_before, " M overlays/prod/netpolset.yaml\n");
     // From a subdirectory, against the parent commit by name.
@@ -338,8 +379,9 @@ fn git_revision_against_the_working_tree() {
     let out = run(dir, &["--git", "HEAD", "overlays/canary", "-o", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v = json(&out);
-    // prod's eleven connections plus the segmentation one committed above.
-    assert_eq!(flows(&v, "added").len(), 12);
+    // prod's eleven connections plus the segmentation one committed
+    // above, and the services' ten DNS lookups.
+    assert_eq!(flows(&v, "added").len(), 12 + 10);
     assert_eq!(flows(&v, "removed").len(), 0);
     assert_eq!(
         v["notes"],
@@ -375,8 +417,37 @@ fn copy_dir_all(from: &Path, to: &Path) {
 
 #[test]
 fn all_compares_every_pair_of_environments() {
-    let out = run(&repo(), &["--all", "overlays"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // (has, lacks, pod flows, external flows) of every non-empty cell.
+    let cells = |v: &Value| -> Vec<(String, String, usize, usize)> {
+        v["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["has"].as_str().unwrap().to_string(),
+                    p["lacks"].as_str().unwrap().to_string(),
+                    p["flows"].as_array().unwrap().len(),
+                    p["external"].as_array().unwrap().len(),
+                )
+            })
+            .filter(|c| c.2 + c.3 > 0)
+            .collect()
+    };
+    // Dev and test keep egress open: each of their five services may send
+    // out of the cluster, which staging and prod deny. Pod flows agree.
+    let out = run(&repo(), &["--all", "overlays", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let open = |has: &str, lacks: &str| (has.to_string(), lacks.to_string(), 0, 5);
+    assert_eq!(
+        cells(&json(&out)),
+        [
+            open("dev", "prod"),
+            open("dev", "staging"),
+            open("test", "prod"),
+            open("test", "staging")
+        ]
+    );
     let extra = "  flows:\n    segmentation-service-to-archive-service:\n      from: segmentation-service\n      to: archive-service\n      ports: [http]\n";
     let tree = tree_with("staging", extra);
     let out = run(tree.path(), &["--all", "overlays/", "-o", "json"]);
@@ -386,25 +457,17 @@ fn all_compares_every_pair_of_environments() {
         v["environments"],
         serde_json::json!(["dev", "prod", "staging", "test"])
     );
-    let nonzero: Vec<(String, String, usize)> = v["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| !p["flows"].as_array().unwrap().is_empty())
-        .map(|p| {
-            (
-                p["has"].as_str().unwrap().into(),
-                p["lacks"].as_str().unwrap().into(),
-                p["flows"].as_array().unwrap().len(),
-            )
-        })
-        .collect();
+    let one = |has: &str, lacks: &str| (has.to_string(), lacks.to_string(), 1, 0);
     assert_eq!(
-        nonzero,
+        cells(&v),
         [
-            ("staging".to_string(), "dev".to_string(), 1),
-            ("staging".to_string(), "prod".to_string(), 1),
-            ("staging".to_string(), "test".to_string(), 1)
+            open("dev", "prod"),
+            open("dev", "staging"),
+            one("staging", "dev"),
+            one("staging", "prod"),
+            one("staging", "test"),
+            open("test", "prod"),
+            open("test", "staging")
         ]
     );
     let text = stdout(&run(
@@ -451,7 +514,8 @@ fn kustomize_builds_both_sides_with_this_binary_as_the_plugin() {
         flows(&v, "removed"),
         ["<namespace>/runner-service -> <namespace>/archive-service:8002/TCP"]
     );
-    assert_eq!(v["connectivity"]["unchanged"], 10);
+    // 10 between the services, 16 lookups of the cluster DNS.
+    assert_eq!(v["connectivity"]["unchanged"], 10 + 16);
 }
 
 #[test]

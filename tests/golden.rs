@@ -29,7 +29,7 @@ fn prod_contains_the_reference_policies_exactly() {
 }
 
 #[test]
-fn prod_has_the_service_to_service_and_monitoring_policies() {
+fn prod_has_the_service_to_service_monitoring_and_egress_policies() {
     let rendered = docs(&render_overlay("prod"));
     let names: Vec<&str> = rendered
         .iter()
@@ -38,15 +38,31 @@ fn prod_has_the_service_to_service_and_monitoring_policies() {
     assert_eq!(
         names,
         [
+            "allow-ai-orchestrator-to-runner-service-egress-prod",
             "allow-ai-orchestrator-to-runner-service-prod",
+            "allow-ai-orchestrator-to-segmentation-service-egress-prod",
             "allow-ai-orchestrator-to-segmentation-service-prod",
+            "allow-api-gateway-to-backend-services-egress-prod",
             "allow-api-gateway-to-backend-services-prod",
+            "allow-dns-egress-prod",
             "allow-ingress-to-api-gateway-prod",
             "allow-monitoring-prod",
+            "allow-runner-service-to-archive-service-egress-prod",
             "allow-runner-service-to-archive-service-prod",
+            "default-deny-egress-prod",
             "default-deny-ingress-prod",
         ]
     );
+    // Dev and test keep egress open: ingress policies only.
+    for env in ["dev", "test"] {
+        let rendered = docs(&render_overlay(env));
+        assert!(
+            rendered
+                .iter()
+                .all(|d| d["spec"]["policyTypes"] == serde_json::json!(["Ingress"])),
+            "{env}"
+        );
+    }
     let monitoring = rendered
         .iter()
         .find(|d| d["metadata"]["name"] == "allow-monitoring-prod")

@@ -219,7 +219,8 @@ fn alt_las_prod_with_only_its_own_namespace_declared_flags_the_peers() {
         return;
     }
     // Declaring Namespaces makes NP006 judge metadata.name selectors: the
-    // ingress-nginx and monitoring namespaces must be in the input too.
+    // kube-system (DNS), ingress-nginx and monitoring namespaces must be in
+    // the input too.
     let dir = tempfile::tempdir().unwrap();
     let (policies, workloads) = alt_las_prod(dir.path());
     let ns = dir.path().join("ns.yaml");
@@ -235,12 +236,13 @@ fn alt_las_prod_with_only_its_own_namespace_declared_flags_the_peers() {
         .lines()
         .map(|l| l.split(": selects namespace ").nth(1).unwrap_or(l))
         .collect();
-    assert_eq!(flagged.len(), 2, "{stdout}");
-    assert!(flagged[0].starts_with("\"ingress-nginx\""), "{stdout}");
-    assert!(flagged[1].starts_with("\"monitoring\""), "{stdout}");
+    assert_eq!(flagged.len(), 3, "{stdout}");
+    assert!(flagged[0].starts_with("\"kube-system\""), "{stdout}");
+    assert!(flagged[1].starts_with("\"ingress-nginx\""), "{stdout}");
+    assert!(flagged[2].starts_with("\"monitoring\""), "{stdout}");
     std::fs::write(
         dir.path().join("ns.yaml"),
-        "apiVersion: v1\nkind: Namespace\nmetadata: {name: alt-las-prod}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: monitoring}\n",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: alt-las-prod}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: monitoring}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n",
     )
     .unwrap();
     assert_eq!(run(&["lint", &policies, &workloads, &ns], None).0, "");

@@ -31,7 +31,9 @@ fn intent(text: &str) -> (Model, Vec<NetworkPolicy>) {
 }
 
 /// A shop that denies both directions: services, a group reached on a
-/// named port, peers in other namespaces and outside the cluster.
+/// named port, peers in other namespaces and outside the cluster. DNS is
+/// written by hand (`dns: false`): the default's policy selects every pod
+/// and would hide a dropped default deny.
 const SHOP: &str = "apiVersion: netpolgen.io/v1alpha1
 kind: NetworkPolicySet
 metadata: {name: shop}
@@ -39,6 +41,7 @@ spec:
   environment: prod
   namespace: shop
   defaultDeny: [Ingress, Egress]
+  dns: false
   services:
     web: {labels: {app: web}, ports: {http: 8080}}
     db: {labels: {app: db, tier: be}, ports: {sql: 5432, metrics: 9100}}
@@ -235,7 +238,7 @@ fn added_peers_are_caught_with_a_pod_namespace_or_range() {
         (
             "kube-system",
             json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}),
-            "an unlabelled pod in namespace kube-system -> archive-service:8002/TCP",
+            "cluster-dns -> archive-service:8002/TCP",
         ),
         (
             "0.0.0.0/1",

@@ -8,12 +8,18 @@
 //! connection (a tier rule with an empty namespace) and the final coverage.
 //! [`Answer::egress_decision`] / [`Answer::ingress_decision`] name the
 //! deciding tier.
+//!
+//! Cilium policies are part of the NetworkPolicy answer; an isolated side
+//! carries their evidence ([`CiliumEvidence`]): the Cilium policies
+//! isolating the workload, their admitting and denying rules, the L7 rules
+//! that constrain the connection and, towards external addresses, the
+//! `toFQDNs` rules whose answer depends on DNS at run time.
 
 use ipnet::IpNet;
 
 use crate::engine::{
-    Access, Cluster, DecidingTier, Decision, DirectionVerdict, Endpoint, Engine, ExternalPeer,
-    PolicyRef, PortSet, RuleRef,
+    Access, CiliumEvidence, Cluster, DecidingTier, Decision, DirectionVerdict, Endpoint, Engine,
+    ExternalPeer, PolicyRef, PortSet, RuleRef,
 };
 use crate::k8s::{PolicyType, Protocol};
 
@@ -58,6 +64,10 @@ pub enum Side {
         coverage: Coverage,
         /// Every port the rules admit for this peer, any port number.
         peer_ports: PortSet,
+        /// What Cilium policies add (empty without them); for a range of
+        /// addresses, `allowed_by` holds the Cilium rules admitting part
+        /// of it.
+        cilium: Box<CiliumEvidence>,
     },
 }
 
@@ -271,6 +281,7 @@ fn workload_side(dv: DirectionVerdict, access: Access, peer: usize) -> Side {
         },
         admitted_by,
         peer_ports: access.workload_ports(peer),
+        cilium: Box::new(dv.cilium),
     }
 }
 
@@ -296,11 +307,46 @@ fn external_side(
     let mut blocks = Vec::new();
     let mut admitted_by = Vec::new();
     let mut peer_ports = PortSet::empty();
+    let mut cilium = match single(net) {
+        Some(ip) => {
+            let v = match dir {
+                PolicyType::Ingress => {
+                    engine.verdict(&ip, &Endpoint::Workload(w), q.port, q.protocol)
+                }
+                PolicyType::Egress => {
+                    engine.verdict(&Endpoint::Workload(w), &ip, q.port, q.protocol)
+                }
+            };
+            let mut ev = match dir {
+                PolicyType::Ingress => v.ingress.cilium,
+                PolicyType::Egress => v.egress.cilium,
+            };
+            ev.allowed_by.clear();
+            ev
+        }
+        None => CiliumEvidence {
+            isolated_by: engine.cilium_isolating(w, dir),
+            fqdn: match dir {
+                PolicyType::Egress => engine
+                    .fqdn_grants(w)
+                    .into_iter()
+                    .filter(|g| g.ports.contains(q.port, q.protocol))
+                    .collect(),
+                PolicyType::Ingress => Vec::new(),
+            },
+            ..CiliumEvidence::default()
+        },
+    };
     for g in external.iter().filter(|g| relevant(&g.peer)) {
         peer_ports.insert_all(&g.ports);
         if g.ports.contains(q.port, q.protocol) {
-            if g.decision.tier != DecidingTier::Default {
-                admitted_by.push(g.rule.clone());
+            match &g.cilium {
+                Some(c) if !cilium.allowed_by.contains(c) => cilium.allowed_by.push(c.clone()),
+                Some(_) => {}
+                None if g.decision.tier != DecidingTier::Default => {
+                    admitted_by.push(g.rule.clone())
+                }
+                None => {}
             }
             blocks.push(match &g.peer {
                 ExternalPeer::Any => None,
@@ -313,5 +359,6 @@ fn external_side(
         admitted_by,
         coverage: coverage(net, &blocks),
         peer_ports,
+        cilium: Box::new(cilium),
     }
 }

@@ -11,7 +11,8 @@
 use std::fmt;
 
 use crate::engine::{
-    DecidingTier, Decision, ExternalAccess, ExternalPeer, IpBlockRef, PortSet, RuleRef,
+    CiliumRuleRef, DecidingTier, Decision, ExternalAccess, ExternalPeer, IpBlockRef, PortSet,
+    RuleRef,
 };
 use crate::k8s::PolicyType;
 
@@ -53,12 +54,25 @@ pub struct ExternalRow {
     /// isolated, for a grant by default (tiers decided nothing there) and
     /// for the final denied row. A tier rule has an empty namespace.
     pub rule: Option<RuleRef>,
+    /// The Cilium rule peer that grants the row, when it is one (`rule`
+    /// then names its policy only).
+    pub cilium: Option<CiliumRuleRef>,
     /// The tier granting the row, with its rule; `None` when nothing
     /// restricts the direction, and for the final denied row.
     pub decision: Option<Decision>,
 }
 
 impl ExternalRow {
+    /// The granting rule as the formats show it: the Cilium rule when it
+    /// is one, else the NetworkPolicy or tier rule.
+    pub fn rule_text(&self) -> Option<String> {
+        match (&self.cilium, &self.rule) {
+            (Some(c), _) => Some(c.to_string()),
+            (None, Some(r)) => Some(r.to_string()),
+            (None, None) => None,
+        }
+    }
+
     /// `from` as the contract would spell it: `ns/name` or `external`.
     pub fn from_to(&self, analysis: &Analysis<'_>) -> (String, String) {
         let w = analysis.id(self.workload);
@@ -90,15 +104,20 @@ fn direction_rows(
     access: Option<&[ExternalAccess]>,
     out: &mut Vec<ExternalRow>,
 ) {
-    let row = |addresses, ports, allowed, rule, decision| ExternalRow {
-        workload,
-        direction,
-        addresses,
-        ports,
-        allowed,
-        rule,
-        decision,
-    };
+    let row =
+        |addresses, ports, allowed, rule: Option<(RuleRef, Option<CiliumRuleRef>)>, decision| {
+            let (rule, cilium) = rule.map_or((None, None), |(r, c)| (Some(r), c));
+            ExternalRow {
+                workload,
+                direction,
+                addresses,
+                ports,
+                allowed,
+                rule,
+                cilium,
+                decision,
+            }
+        };
     let Some(grants) = access else {
         out.push(row(
             ExternalAddresses::Any,
@@ -116,7 +135,8 @@ fn direction_rows(
             ExternalPeer::IpBlock(b) => ExternalAddresses::Block(b.clone()),
         };
         everything |= addresses == ExternalAddresses::Any && g.ports.is_full();
-        let rule = (g.decision.tier != DecidingTier::Default).then(|| g.rule.clone());
+        let rule =
+            (g.decision.tier != DecidingTier::Default).then(|| (g.rule.clone(), g.cilium.clone()));
         out.push(row(
             addresses,
             g.ports.clone(),

@@ -17,7 +17,7 @@ pub mod matrix;
 pub mod pairwise;
 pub mod summary;
 
-use crate::engine::{Cluster, Engine};
+use crate::engine::{Cluster, Engine, FqdnGrant};
 use crate::k8s::Protocol;
 
 pub use classes::Classes;
@@ -207,6 +207,15 @@ impl<'c> Analysis<'c> {
     /// Traffic between workloads and addresses outside the cluster.
     pub fn external(&self) -> Vec<ExternalRow> {
         external::rows(self, &self.external)
+    }
+
+    /// Every workload's `toFQDNs` grants (names it may reach, resolved
+    /// at run time), in output order; empty without Cilium policies.
+    pub fn fqdn(&self) -> Vec<(usize, FqdnGrant)> {
+        self.order
+            .iter()
+            .flat_map(|&w| self.engine.fqdn_grants(w).into_iter().map(move |g| (w, g)))
+            .collect()
     }
 
     /// Counts, isolation and the selection summary.

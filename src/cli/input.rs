@@ -107,8 +107,8 @@ impl Input {
     }
 
     /// What was read and what was not used, for stderr: warnings for kinds
-    /// not evaluated and fields of cluster-wide policies not evaluated, and
-    /// a summary line when anything was left out.
+    /// not evaluated and fields of cluster-wide and Cilium policies not
+    /// evaluated, and a summary line when anything was left out.
     pub fn notes(&self) -> String {
         let m = &self.m;
         let mut out = String::new();
@@ -133,17 +133,38 @@ impl Input {
                 ));
             }
         }
+        for (p, o) in m.cilium.iter().zip(&m.cilium_origins) {
+            let name = match &p.namespace {
+                Some(ns) => format!("{ns}/{}", p.name),
+                None => p.name.clone(),
+            };
+            for u in &p.unevaluated {
+                out.push_str(&format!(
+                    "warning: {}: document {}: {} {name}: {} is not evaluated: {}\n",
+                    o.file,
+                    o.index + 1,
+                    o.kind,
+                    u.path,
+                    u.reason
+                ));
+            }
+        }
         if m.unused.is_empty() && self.problems.is_empty() && m.not_evaluated.is_empty() {
             return out;
         }
         let unused: Vec<String> = m.unused.iter().map(|(k, n)| format!("{k} ({n})")).collect();
         out.push_str(&format!(
-            "read {} file(s), {} document(s): {} workload(s), {} NetworkPolicy(s), {} cluster-wide; {} invalid, {} not evaluated, {} not used{}\n",
+            "read {} file(s), {} document(s): {} workload(s), {} NetworkPolicy(s), {} cluster-wide{}; {} invalid, {} not evaluated, {} not used{}\n",
             self.files,
             self.documents,
             m.workloads.len(),
             m.policies.len(),
             m.tiers.len(),
+            if m.cilium.is_empty() {
+                String::new()
+            } else {
+                format!(", {} Cilium", m.cilium.len())
+            },
             self.problems.len(),
             m.not_evaluated.len(),
             m.skipped,

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::conn::{self, Flow};
+use super::conn::{self, ExternalFlow, Flow};
 use super::side::{self, Side};
 
 /// The flows `has` allows and `lacks` does not.
@@ -11,7 +11,22 @@ use super::side::{self, Side};
 pub struct Pair {
     pub has: String,
     pub lacks: String,
+    /// Between workloads.
     pub flows: Vec<Flow>,
+    /// Between a workload and addresses outside the cluster.
+    pub external: Vec<ExternalFlow>,
+}
+
+impl Pair {
+    /// How many flows of either kind.
+    pub fn len(&self) -> usize {
+        self.flows.len() + self.external.len()
+    }
+
+    /// No flow of either kind.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Every ordered pair of environments, row-major in environment order.
@@ -30,7 +45,7 @@ impl Table {
         self.pairs
             .iter()
             .find(|p| p.has == has && p.lacks == lacks)
-            .map(|p| p.flows.len())
+            .map(Pair::len)
     }
 
     /// A cell of the table: the count, or `-` on the diagonal.
@@ -41,19 +56,20 @@ impl Table {
 
     /// Every environment allows the same flows.
     pub fn is_empty(&self) -> bool {
-        self.pairs.iter().all(|p| p.flows.is_empty())
+        self.pairs.iter().all(Pair::is_empty)
     }
 }
 
 /// Compares every environment with every other. Each side's allowed flows
 /// are computed once.
 pub fn table(envs: &[(String, Side)], normalize: bool) -> Table {
-    let allowed: Vec<_> = envs
+    let sides: Vec<&Side> = envs.iter().map(|(_, s)| s).collect();
+    let allowed: Vec<_> = side::among(&sides)
         .iter()
-        .map(|(_, s)| {
-            let (cluster, _) = side::clusters(s, s);
+        .zip(&sides)
+        .map(|(cluster, s)| {
             let norm = s.norm.as_ref().filter(|_| normalize);
-            conn::allowed(&cluster, norm)
+            conn::allowed(cluster, norm)
         })
         .collect();
     let mut pairs = Vec::new();
@@ -65,21 +81,14 @@ pub fn table(envs: &[(String, Side)], normalize: bool) -> Table {
             pairs.push(Pair {
                 has: has.clone(),
                 lacks: lacks.clone(),
-                flows: allowed[i].difference(&allowed[j]).cloned().collect(),
+                flows: allowed[i].0.difference(&allowed[j].0).cloned().collect(),
+                external: allowed[i].1.difference(&allowed[j].1).cloned().collect(),
             });
         }
     }
     let notes = envs
         .iter()
-        .flat_map(|(name, s)| {
-            let blocks = (s.ip_blocks > 0).then(|| {
-                format!(
-                    "{} ipBlock peer(s) name addresses outside the cluster, which this table of pod flows does not cover; diff two environments to see them",
-                    s.ip_blocks
-                )
-            });
-            s.notes.iter().cloned().chain(blocks).map(move |n| format!("{name}: {n}"))
-        })
+        .flat_map(|(name, s)| s.notes.iter().map(move |n| format!("{name}: {n}")))
         .collect();
     Table {
         environments: envs.iter().map(|(n, _)| n.clone()).collect(),

@@ -40,10 +40,11 @@ pub struct FlowChange {
     /// side a (before) for a removed one. Empty when no policy isolates it.
     pub admitted_by: Vec<String>,
     /// Removed connections: the policies on side b that isolate it now
-    /// (when NetworkPolicy decided).
+    /// (NetworkPolicies and Cilium policies, when that tier decided).
     pub isolated_by: Vec<String>,
     /// Removed connections: the cluster-wide policies on side b whose
-    /// Deny decided (Admin or Baseline tier).
+    /// Deny decided (Admin or Baseline tier), or the Cilium policies whose
+    /// deny rule matches.
     pub denied_by: Vec<String>,
     /// Removed connections: an endpoint, or the destination port, no
     /// longer exists on side b.
@@ -203,7 +204,12 @@ impl<'c> Allowed<'c> {
         for side in [&v.egress, &v.ingress] {
             match &side.decision.rule {
                 Some(rule) => names.push(rule.policy.to_string()),
-                None => names.extend(side.allowed_by.iter().map(|r| r.policy.name.clone())),
+                None => {
+                    names.extend(side.allowed_by.iter().map(|r| r.policy.name.clone()));
+                    // CiliumNetworkPolicies admit as part of the same tier.
+                    let cilium = side.cilium.allowed_by.iter();
+                    names.extend(cilium.map(|r| r.policy.name.clone()));
+                }
             }
         }
         self.names(names.iter())
@@ -232,7 +238,16 @@ impl<'c> Allowed<'c> {
         for side in [&v.egress, &v.ingress].into_iter().filter(|d| !d.allowed) {
             match &side.decision.rule {
                 Some(rule) => denied.push(rule.policy.to_string()),
-                None => isolated.extend(side.isolated_by.iter().map(|p| p.name.clone())),
+                None if !side.cilium.denied_by.is_empty() => {
+                    // A Cilium deny rule wins over every allow.
+                    let cilium = side.cilium.denied_by.iter();
+                    denied.extend(cilium.map(|r| r.policy.name.clone()));
+                }
+                None => {
+                    isolated.extend(side.isolated_by.iter().map(|p| p.name.clone()));
+                    let cilium = side.cilium.isolated_by.iter();
+                    isolated.extend(cilium.map(|p| p.name.clone()));
+                }
             }
         }
         Denial {
@@ -300,7 +315,12 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
     out
 }
 
-/// The allowed flows of one cluster, normalised (for the pairwise table).
-pub fn allowed(cluster: &Cluster, norm: Option<&Norm>) -> BTreeSet<Flow> {
-    Allowed::new(cluster, norm).flows.into_keys().collect()
+/// The allowed flows of one cluster, between workloads and to or from
+/// addresses outside it, normalised (for the pairwise table).
+pub fn allowed(cluster: &Cluster, norm: Option<&Norm>) -> (BTreeSet<Flow>, BTreeSet<ExternalFlow>) {
+    let a = Allowed::new(cluster, norm);
+    (
+        a.flows.into_keys().collect(),
+        a.external.into_keys().collect(),
+    )
 }

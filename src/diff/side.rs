@@ -7,11 +7,10 @@ use serde_json::{Map, Value};
 
 use super::normalize::{self, Norm};
 use crate::diag::{Diagnostic, Errors};
-use crate::engine::{Cluster, Policy, TierPolicy, Workload};
+use crate::engine::{CiliumPolicy, Cluster, Policy, TierPolicy, Workload};
 use crate::k8s::manifest::{self, DEFAULT_NAMESPACE, Doc};
-use crate::k8s::{ContainerPort, Labels, NetworkPolicy};
-use crate::model::PortRef;
-use crate::model::{Model, NAMESPACE_NAME_LABEL, Target};
+use crate::k8s::{Labels, NetworkPolicy};
+use crate::model::{Model, cluster};
 
 /// How a unit was rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,17 +52,20 @@ pub struct Side {
     pub objects: Vec<Object>,
     /// Workloads: those in the manifests plus those a model stands for.
     pub workloads: Vec<Workload>,
+    /// The peers a model stands for (also in `workloads`): pods outside
+    /// the intent's namespace that exist whatever the policies say, so the
+    /// other side is evaluated on them too.
+    pub synthetic: Vec<Workload>,
     pub namespaces: BTreeMap<String, Labels>,
     pub policies: Vec<NetworkPolicy>,
     /// Cluster-wide policies of the Admin and Baseline tiers.
     pub tiers: Vec<TierPolicy>,
+    /// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies.
+    pub cilium: Vec<CiliumPolicy>,
     /// Set when the side is exactly one NetworkPolicySet environment.
     pub norm: Option<Norm>,
     /// What this side cannot show, said once in the output.
     pub notes: Vec<String>,
-    /// How many ipBlock peers the policies name (addresses outside the
-    /// cluster, which the `--all` table of pod flows does not cover).
-    pub ip_blocks: usize,
 }
 
 impl Side {
@@ -101,17 +103,31 @@ impl Side {
 
         let mut namespaces = m.namespaces.clone();
         let mut workloads = m.workloads.clone();
+        let mut synthetic = Vec::new();
         for unit in units {
             let Some(model) = &unit.model else { continue };
+            if unit.kind == UnitKind::Manifests {
+                continue;
+            }
+            let s = cluster::synthetic(model);
+            for (ns, labels) in s.namespaces {
+                namespaces.entry(ns).or_default().extend(labels);
+            }
+            // Services first, then peers. A kustomize build has the
+            // services' real workloads; a Set stands for them.
+            let mut all = s.workloads;
+            let peers = all.split_off(model.services.len());
             if unit.kind == UnitKind::Set {
-                workloads.extend(services(model));
+                workloads.extend(all);
             }
-            if unit.kind != UnitKind::Manifests {
-                workloads.extend(peers(model, &mut namespaces));
-            }
+            synthetic.extend(peers);
         }
-        let mut ids = BTreeSet::new();
-        workloads.retain(|w| ids.insert((w.namespace.clone(), w.name.clone())));
+        let mut ids: BTreeSet<(String, String)> = workloads
+            .iter()
+            .map(|w| (w.namespace.clone(), w.name.clone()))
+            .collect();
+        synthetic.retain(|w| ids.insert((w.namespace.clone(), w.name.clone())));
+        workloads.extend(synthetic.iter().cloned());
         let models: Vec<&Model> = units.iter().filter_map(|u| u.model.as_ref()).collect();
         let norm = match models.as_slice() {
             [one] => Some(Norm::of(one)),
@@ -121,10 +137,11 @@ impl Side {
             label: label.to_string(),
             objects,
             workloads,
+            synthetic,
             namespaces,
-            ip_blocks: ip_blocks(&m.policies),
             policies: m.policies,
             tiers: m.tiers,
+            cilium: m.cilium,
             norm,
             notes: Vec::new(),
         })
@@ -170,23 +187,60 @@ impl Side {
             .iter()
             .map(|p| Policy::from_k8s(p, DEFAULT_NAMESPACE))
             .collect();
-        Cluster::new(ns, workloads.to_vec(), policies).with_tiers(self.tiers.clone())
+        Cluster::new(ns, workloads.to_vec(), policies)
+            .with_tiers(self.tiers.clone())
+            .with_cilium(self.cilium.clone())
     }
 }
 
-/// The clusters the two sides are evaluated on: each side's own workloads,
-/// or the other side's when it has policies but no workloads (rendered
-/// policies alone). A side with neither (a path that did not exist yet)
-/// allows nothing.
+/// The clusters the two sides are evaluated on; see [`among`].
 pub fn clusters(a: &Side, b: &Side) -> (Cluster, Cluster) {
-    let pick = |s: &Side, other: &Side| {
-        if s.workloads.is_empty() && !(s.policies.is_empty() && s.tiers.is_empty()) {
-            s.cluster(&other.workloads, &other.namespaces)
-        } else {
-            s.cluster(&s.workloads, &BTreeMap::new())
+    (with_others(a, &[b]), with_others(b, &[a]))
+}
+
+/// The cluster each side is evaluated on: its own workloads plus the peers
+/// the others' intents stand for (a peer one side names exists on the
+/// others too), or the first other side's workloads when it has policies
+/// but no workloads (rendered policies alone). A side with neither (a path
+/// that did not exist yet) allows nothing.
+pub fn among(sides: &[&Side]) -> Vec<Cluster> {
+    (0..sides.len())
+        .map(|i| {
+            let others: Vec<&Side> = (0..sides.len())
+                .filter(|&j| j != i)
+                .map(|j| sides[j])
+                .collect();
+            with_others(sides[i], &others)
+        })
+        .collect()
+}
+
+fn with_others(s: &Side, others: &[&Side]) -> Cluster {
+    if s.workloads.is_empty()
+        && !(s.policies.is_empty() && s.tiers.is_empty() && s.cilium.is_empty())
+        && let Some(other) = others.first()
+    {
+        return s.cluster(&other.workloads, &other.namespaces);
+    }
+    let mut workloads = s.workloads.clone();
+    let mut ids: BTreeSet<(&str, &str)> = s
+        .workloads
+        .iter()
+        .map(|w| (w.namespace.as_str(), w.name.as_str()))
+        .collect();
+    let mut namespaces = BTreeMap::new();
+    for other in others {
+        for w in &other.synthetic {
+            if ids.insert((w.namespace.as_str(), w.name.as_str())) {
+                workloads.push(w.clone());
+                if !s.namespaces.contains_key(&w.namespace) {
+                    let labels = other.namespaces.get(&w.namespace).cloned();
+                    namespaces.insert(w.namespace.clone(), labels.unwrap_or_default());
+                }
+            }
         }
-    };
-    (pick(a, b), pick(b, a))
+    }
+    s.cluster(&workloads, &namespaces)
 }
 
 fn key(o: &Object) -> (&str, &str, &str) {
@@ -254,96 +308,6 @@ pub fn canonical(v: &Value) -> Value {
         }
         other => other.clone(),
     }
-}
-
-/// One workload per service, in the model's namespace.
-fn services(model: &Model) -> Vec<Workload> {
-    model
-        .services
-        .values()
-        .map(|s| Workload {
-            namespace: model.namespace.clone(),
-            name: s.name.clone(),
-            labels: s.labels.clone(),
-            ports: s
-                .ports
-                .iter()
-                .map(|(n, p)| ContainerPort {
-                    name: Some(n.clone()),
-                    port: p.port,
-                    protocol: p.protocol,
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// One workload per in-cluster peer, in its namespace (named by the
-/// namespace selector, as the verifier does), listening on the numeric
-/// ports flows send to it. Peer namespaces get the selector's labels.
-fn peers(model: &Model, namespaces: &mut BTreeMap<String, Labels>) -> Vec<Workload> {
-    let mut out = Vec::new();
-    for p in model.peers.values().filter(|p| p.cidr.is_none()) {
-        let ns_labels = p.namespace_selector.clone().unwrap_or_default();
-        let ns = ns_labels
-            .get(NAMESPACE_NAME_LABEL)
-            .cloned()
-            .unwrap_or_else(|| format!("netpolgen-peer-{}", p.name));
-        namespaces.entry(ns.clone()).or_default().extend(ns_labels);
-        let mut ports = Vec::new();
-        for f in &model.flows {
-            if f.to.target != Target::Peer(p.name.clone()) {
-                continue;
-            }
-            for spec in &f.port_specs {
-                if let PortRef::Number {
-                    port,
-                    end,
-                    protocol,
-                } = spec
-                {
-                    for n in [Some(*port), *end].into_iter().flatten() {
-                        ports.push(ContainerPort {
-                            name: None,
-                            port: n,
-                            protocol: *protocol,
-                        });
-                    }
-                }
-            }
-        }
-        ports.sort_by_key(|p| (p.port, p.protocol));
-        ports.dedup();
-        out.push(Workload {
-            namespace: ns,
-            name: p.name.clone(),
-            labels: p.selector.clone().unwrap_or_default(),
-            ports,
-        });
-    }
-    out
-}
-
-fn ip_blocks(policies: &[NetworkPolicy]) -> usize {
-    let spec = |p: &NetworkPolicy| {
-        let ingress = p
-            .spec
-            .ingress
-            .iter()
-            .flatten()
-            .flat_map(|r| r.from.iter().flatten());
-        let egress = p
-            .spec
-            .egress
-            .iter()
-            .flatten()
-            .flat_map(|r| r.to.iter().flatten());
-        ingress
-            .chain(egress)
-            .filter(|peer| peer.ip_block.is_some())
-            .count()
-    };
-    policies.iter().map(spec).sum()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub use crate::k8s::Workload;
 use crate::k8s::manifest::{DEFAULT_NAMESPACE, Manifests};
 use crate::k8s::{Labels, NetworkPolicy, NetworkPolicySpec};
 
+use super::cilium::CiliumPolicy;
 use super::tiers::TierPolicy;
 pub use crate::k8s::NAMESPACE_NAME_LABEL;
 
@@ -22,6 +23,9 @@ pub struct Cluster {
     /// Cluster-wide policies of the Admin and Baseline tiers, in the
     /// caller's order (the engine orders them by tier and priority).
     pub tiers: Vec<TierPolicy>,
+    /// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies, part of
+    /// the NetworkPolicy answer (see `super::cilium`).
+    pub cilium: Vec<CiliumPolicy>,
 }
 
 /// A NetworkPolicy with its namespace resolved.
@@ -77,6 +81,7 @@ impl Cluster {
             workloads,
             policies,
             tiers: Vec::new(),
+            cilium: Vec::new(),
         }
     }
 
@@ -84,6 +89,19 @@ impl Cluster {
     /// add no namespace).
     pub fn with_tiers(mut self, tiers: Vec<TierPolicy>) -> Cluster {
         self.tiers = tiers;
+        self
+    }
+
+    /// This cluster with Cilium policies. The namespace of each
+    /// CiliumNetworkPolicy exists afterwards (with only its name label
+    /// when not declared), as for NetworkPolicies.
+    pub fn with_cilium(mut self, cilium: Vec<CiliumPolicy>) -> Cluster {
+        for ns in cilium.iter().filter_map(|p| p.namespace.as_ref()) {
+            self.namespaces
+                .entry(ns.clone())
+                .or_insert_with(|| Labels::from([(NAMESPACE_NAME_LABEL.to_string(), ns.clone())]));
+        }
+        self.cilium = cilium;
         self
     }
 }
@@ -99,6 +117,7 @@ impl Cluster {
             .collect();
         Cluster::new(m.namespaces.clone(), m.workloads.clone(), policies)
             .with_tiers(m.tiers.clone())
+            .with_cilium(m.cilium.clone())
     }
 }
 

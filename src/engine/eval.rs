@@ -10,12 +10,18 @@
 //! Cluster-wide tier policies (`super::tiers`) wrap this per direction:
 //! Admin tier first, then the NetworkPolicy answer above (if the workload
 //! is isolated), then the Baseline tier, then allow (see `tiered`).
+//!
+//! Cilium policies (`super::cilium`) join the NetworkPolicy answer: they
+//! isolate and admit like NetworkPolicies, and their deny rules win (see
+//! `cilium`). Without them nothing of this costs anything.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::k8s::{ContainerPort, PolicyType, Protocol};
 
+use super::cilium::CiliumEvidence;
+use super::cilium::compile::CompiledCilium;
 use super::cluster::Cluster;
 use super::index::Index;
 use super::ir::{CompiledPolicy, IpBlockRef, PeerMatcher, Peers, PolicyRef, RuleRef, compile};
@@ -63,6 +69,9 @@ pub struct DirectionVerdict {
     /// Which tier decided: Admin / Baseline with the rule and action,
     /// NetworkPolicy, or the default.
     pub decision: Decision,
+    /// What Cilium policies say (empty without them): they are part of the
+    /// NetworkPolicy answer, and carry the L7 and FQDN evidence.
+    pub cilium: CiliumEvidence,
 }
 
 impl DirectionVerdict {
@@ -105,6 +114,9 @@ pub struct ExternalAccess {
     /// The tier that grants this part, with its rule and any Pass rules
     /// crossed (never `tied`).
     pub decision: Decision,
+    /// The Cilium rule granting it, when it is one (`rule` then holds its
+    /// policy's namespace and name and the rule index only).
+    pub cilium: Option<super::cilium::CiliumRuleRef>,
 }
 
 /// The external addresses of an [`ExternalAccess`].
@@ -128,6 +140,8 @@ pub struct Engine<'c> {
     egress_of: Vec<Vec<usize>>,
     /// The cluster-wide tier policies.
     tiers: CompiledTiers,
+    /// The Cilium policies.
+    cilium: CompiledCilium,
 }
 
 impl<'c> Engine<'c> {
@@ -156,6 +170,7 @@ impl<'c> Engine<'c> {
             }
         }
         let tiers = CompiledTiers::new(&cluster.tiers, &index, &cluster.workloads);
+        let cilium = CompiledCilium::new(&cluster.cilium, cluster);
         Engine {
             cluster,
             index,
@@ -163,6 +178,7 @@ impl<'c> Engine<'c> {
             ingress_of,
             egress_of,
             tiers,
+            cilium,
         }
     }
 
@@ -180,10 +196,10 @@ impl<'c> Engine<'c> {
             .collect()
     }
 
-    /// True if a NetworkPolicy isolates workload `w` in `dir` (tier
-    /// policies never isolate; see [`Engine::tier_policies`]).
+    /// True if a NetworkPolicy or a Cilium policy isolates workload `w` in
+    /// `dir` (tier policies never isolate; see [`Engine::tier_policies`]).
     pub fn is_isolated(&self, w: usize, dir: PolicyType) -> bool {
-        !self.selecting(w, dir).is_empty()
+        !self.selecting(w, dir).is_empty() || self.cilium_isolates(w, dir)
     }
 
     fn selecting(&self, w: usize, dir: PolicyType) -> &[usize] {
@@ -268,8 +284,12 @@ impl<'c> Engine<'c> {
             v.isolated_by = self.isolating_policies(subject, dir);
             v.decision = Decision::by(DecidingTier::NetworkPolicy);
         }
+        let mut decided = !selecting.is_empty();
+        if !self.cilium.is_empty() {
+            decided = self.with_cilium(&mut v, dir, subject, peer, dst_ports, (port, protocol));
+        }
         if self.tiers_apply(subject, dir) {
-            let np = (!selecting.is_empty()).then_some(v.allowed);
+            let np = decided.then_some(v.allowed);
             let (allowed, decision) =
                 self.tier_decide(dir, subject, peer, dst_ports, (port, protocol), np);
             v.allowed = allowed;
@@ -337,9 +357,25 @@ impl<'c> Engine<'c> {
         self.np_direction_ports(dir, subject, peer, dst_ports)
     }
 
+    /// Ports NetworkPolicies and Cilium policies allow in one direction
+    /// (full if not isolated, less what Cilium denies).
+    fn np_direction_ports(
+        &self,
+        dir: PolicyType,
+        subject: usize,
+        peer: usize,
+        dst_ports: &[ContainerPort],
+    ) -> PortSet {
+        let np = self.k8s_direction_ports(dir, subject, peer, dst_ports);
+        if self.cilium_touches(subject, dir) {
+            return self.cilium_direction_ports(dir, subject, peer, dst_ports, np);
+        }
+        np
+    }
+
     /// Ports NetworkPolicy alone allows in one direction (full if not
     /// isolated).
-    fn np_direction_ports(
+    fn k8s_direction_ports(
         &self,
         dir: PolicyType,
         subject: usize,
@@ -379,6 +415,7 @@ impl<'c> Engine<'c> {
 mod access;
 #[cfg(test)]
 mod access_tests;
+mod cilium;
 #[cfg(test)]
 mod model;
 #[cfg(test)]

@@ -19,7 +19,14 @@
 //! With cluster-wide [`tiers`] in [`Cluster::tiers`], each direction goes
 //! Admin tier, NetworkPolicy, Baseline tier, default allow; verdicts and
 //! access sets include them, and [`Decision`] says which tier decided.
+//!
+//! With [`cilium`] policies in [`Cluster::cilium`], they join the
+//! NetworkPolicy answer (isolation, allow rules, deny rules that win);
+//! [`DirectionVerdict::cilium`] carries their evidence, with the L7 rules
+//! and the FQDN rules that could apply, and [`Engine::fqdn_grants`] lists
+//! what a workload may reach by name.
 
+pub mod cilium;
 mod cluster;
 mod eval;
 mod index;
@@ -32,6 +39,9 @@ mod testutil;
 pub mod tiers;
 mod validate;
 
+pub use cilium::{
+    CiliumEvidence, CiliumPolicy, CiliumPolicyRef, CiliumRuleRef, FqdnGrant, L7Constraint,
+};
 pub use cluster::{Cluster, NAMESPACE_NAME_LABEL, Policy, Workload, normalize_namespaces};
 pub use eval::{Access, DirectionVerdict, Endpoint, Engine, ExternalAccess, ExternalPeer, Verdict};
 pub use ir::{IpBlockRef, PolicyRef, RuleRef, effective_policy_types};

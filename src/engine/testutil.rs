@@ -50,3 +50,17 @@ pub(crate) fn tier_policy(yaml: &str) -> super::tiers::TierPolicy {
     };
     super::tiers::parse_tier_policy(&doc).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
 }
+
+/// A Cilium policy from a YAML document (a CiliumNetworkPolicy without a
+/// namespace is in `default`); panics on bad test input.
+pub(crate) fn cilium_policy(yaml: &str) -> super::cilium::CiliumPolicy {
+    let doc = match crate::k8s::yaml::parse_documents(yaml) {
+        Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+        other => panic!("bad test document: {other:?}\n{yaml}"),
+    };
+    let mut p = super::cilium::parse_cilium_policy(&doc).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    if p.kind == super::cilium::CiliumKind::CiliumNetworkPolicy && p.namespace.is_none() {
+        p.namespace = Some("default".into());
+    }
+    p
+}

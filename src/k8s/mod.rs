@@ -4,6 +4,8 @@
 //! strict (an unknown field is an error, as `kubectl apply` would reject it);
 //! `metadata` keeps whatever else it carries so nothing is silently dropped.
 
+pub mod cilium;
+pub mod fields;
 pub mod manifest;
 pub mod names;
 pub mod tiers;

@@ -2,6 +2,7 @@
 //! problem collected with its field path (the caller places it on a file
 //! and line with the configuration's `SourceMap`).
 
+use super::dns;
 use super::ends::Ctx;
 use super::naming;
 use super::ports::{self, PortRef};
@@ -75,7 +76,7 @@ impl Builder<'_> {
 
         let services = self.services(&spec.services);
         let groups = self.groups(&spec.groups, &services);
-        let peers = self.peers(&spec.peers);
+        let mut peers = self.peers(&spec.peers);
         self.unique_names(spec);
         let ctx = Ctx {
             namespace: &namespace,
@@ -91,6 +92,22 @@ impl Builder<'_> {
             }
         }
         ctx.egress_for_isolated_sources(&mut flows, &suffix);
+        let dns_sources = Self::dns_sources(&flows, &default_deny);
+        if !dns_sources.is_empty()
+            && !self.dns_name_taken()
+            && let Some(peer) = self.dns_peer()
+        {
+            peers.insert(dns::PEER.to_string(), peer);
+        }
+        let ctx = Ctx {
+            namespace: &namespace,
+            services: &services,
+            groups: &groups,
+            peers: &peers,
+        };
+        if ctx.peers.contains_key(dns::PEER) && !spec.peers.contains_key(dns::PEER) {
+            self.dns_flows(&ctx, &dns_sources, &suffix, &default_deny, &mut flows);
+        }
         let mut expects = Vec::new();
         for (i, e) in spec.expect.iter().enumerate() {
             let field = spec_path(&["expect"]).index(i);
@@ -205,7 +222,7 @@ impl Builder<'_> {
         }
     }
 
-    fn port(
+    pub(super) fn port(
         &mut self,
         ctx: &Ctx<'_>,
         field: FieldPath,
@@ -254,7 +271,7 @@ impl Builder<'_> {
         }
     }
 
-    fn flow(
+    pub(super) fn flow(
         &mut self,
         ctx: &Ctx<'_>,
         id: &str,
@@ -306,6 +323,7 @@ impl Builder<'_> {
             port_specs: specs,
             ingress_name,
             egress_name,
+            dns: false,
         })
     }
 }

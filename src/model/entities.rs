@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::build::{Builder, spec_path};
 use super::ports::{self, PortRef};
 use super::{Group, NamedPort, Peer, Service};
+use crate::diag::FieldPath;
 use crate::k8s::{NAMESPACE_NAME_LABEL, names};
 use crate::spec;
 
@@ -118,79 +119,88 @@ impl Builder<'_> {
         for (name, p) in input {
             let field = spec_path(&["peers"]).key(name);
             self.check(field.clone(), names::dns1123_label(name));
-            let in_cluster = p.namespace.is_some() || p.namespace_selector.is_some();
-            match (&p.cidr, in_cluster) {
-                (Some(_), true) => {
-                    self.error(field.key("cidr"), "a peer is either addresses (cidr) or pods (namespace, namespaceSelector), not both");
-                    continue;
-                }
-                (None, false) => {
-                    let msg = if p.selector.is_some() {
-                        "a peer's pods live in another namespace: give namespace or namespaceSelector (pods of this namespace are services)"
-                    } else {
-                        "a peer needs namespace, namespaceSelector or cidr"
-                    };
-                    self.error(field.clone(), msg);
-                    continue;
-                }
-                _ => {}
+            if let Some(peer) = self.peer(field, name, p) {
+                out.insert(name.clone(), peer);
             }
-            if let Some(ns) = &p.namespace {
-                self.check(field.key("namespace"), names::dns1123_label(ns));
+        }
+        out
+    }
+
+    /// One peer, checked; `field` is where its spec lives.
+    pub(super) fn peer(
+        &mut self,
+        field: FieldPath,
+        name: &str,
+        p: &spec::PeerSpec,
+    ) -> Option<Peer> {
+        let in_cluster = p.namespace.is_some() || p.namespace_selector.is_some();
+        match (&p.cidr, in_cluster) {
+            (Some(_), true) => {
+                self.error(field.key("cidr"), "a peer is either addresses (cidr) or pods (namespace, namespaceSelector), not both");
+                return None;
             }
-            if let Some(sel) = &p.namespace_selector {
-                self.labels(field.key("namespaceSelector"), sel);
+            (None, false) => {
+                let msg = if p.selector.is_some() {
+                    "a peer's pods live in another namespace: give namespace or namespaceSelector (pods of this namespace are services)"
+                } else {
+                    "a peer needs namespace, namespaceSelector or cidr"
+                };
+                self.error(field, msg);
+                return None;
             }
-            if let Some(sel) = &p.selector {
-                self.labels(field.key("selector"), sel);
+            _ => {}
+        }
+        if let Some(ns) = &p.namespace {
+            self.check(field.key("namespace"), names::dns1123_label(ns));
+        }
+        if let Some(sel) = &p.namespace_selector {
+            self.labels(field.key("namespaceSelector"), sel);
+        }
+        if let Some(sel) = &p.selector {
+            self.labels(field.key("selector"), sel);
+        }
+        if p.cidr.is_none() && !p.except.is_empty() {
+            self.error(field.key("except"), "except belongs with cidr");
+        }
+        if let Some(cidr) = &p.cidr {
+            if p.selector.is_some() {
+                self.error(field.key("selector"), "a cidr peer cannot also select pods");
             }
-            if p.cidr.is_none() && !p.except.is_empty() {
-                self.error(field.key("except"), "except belongs with cidr");
-            }
-            if let Some(cidr) = &p.cidr {
-                if p.selector.is_some() {
-                    self.error(field.key("selector"), "a cidr peer cannot also select pods");
-                }
-                match cidr.parse::<ipnet::IpNet>() {
-                    Err(e) => self.error(field.key("cidr"), format!("{cidr:?} is not a CIDR: {e}")),
-                    Ok(net) => {
-                        for (i, ex) in p.except.iter().enumerate() {
-                            match ex.parse::<ipnet::IpNet>() {
-                                Ok(e) if net.contains(&e) && e != net => {}
-                                Ok(_) => self.error(
-                                    field.key("except").index(i),
-                                    format!("{ex} must lie strictly inside {cidr}"),
-                                ),
-                                Err(e) => self.error(
-                                    field.key("except").index(i),
-                                    format!("{ex:?} is not a CIDR: {e}"),
-                                ),
-                            }
+            match cidr.parse::<ipnet::IpNet>() {
+                Err(e) => self.error(field.key("cidr"), format!("{cidr:?} is not a CIDR: {e}")),
+                Ok(net) => {
+                    for (i, ex) in p.except.iter().enumerate() {
+                        match ex.parse::<ipnet::IpNet>() {
+                            Ok(e) if net.contains(&e) && e != net => {}
+                            Ok(_) => self.error(
+                                field.key("except").index(i),
+                                format!("{ex} must lie strictly inside {cidr}"),
+                            ),
+                            Err(e) => self.error(
+                                field.key("except").index(i),
+                                format!("{ex:?} is not a CIDR: {e}"),
+                            ),
                         }
                     }
                 }
             }
-            let namespace_selector = if in_cluster {
-                let mut sel = p.namespace_selector.clone().unwrap_or_default();
-                if let Some(ns) = &p.namespace {
-                    sel.insert(NAMESPACE_NAME_LABEL.into(), ns.clone());
-                }
-                Some(sel)
-            } else {
-                None
-            };
-            out.insert(
-                name.clone(),
-                Peer {
-                    name: name.clone(),
-                    namespace: p.namespace.clone(),
-                    namespace_selector,
-                    selector: p.selector.clone(),
-                    cidr: p.cidr.clone(),
-                    except: p.except.clone(),
-                },
-            );
         }
-        out
+        let namespace_selector = if in_cluster {
+            let mut sel = p.namespace_selector.clone().unwrap_or_default();
+            if let Some(ns) = &p.namespace {
+                sel.insert(NAMESPACE_NAME_LABEL.into(), ns.clone());
+            }
+            Some(sel)
+        } else {
+            None
+        };
+        Some(Peer {
+            name: name.to_string(),
+            namespace: p.namespace.clone(),
+            namespace_selector,
+            selector: p.selector.clone(),
+            cidr: p.cidr.clone(),
+            except: p.except.clone(),
+        })
     }
 }

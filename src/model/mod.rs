@@ -4,10 +4,12 @@
 
 mod build;
 pub mod cluster;
+pub mod dns;
 mod ends;
 mod entities;
 pub mod naming;
 pub mod ports;
+pub mod schedule;
 
 use std::collections::BTreeMap;
 
@@ -123,6 +125,8 @@ pub struct Flow {
     /// The egress policy at the source, when the source is in the namespace
     /// and egress is denied by default or the destination is a peer.
     pub egress_name: Option<String>,
+    /// The flow `spec.dns` adds: to the DNS servers, on the DNS ports.
+    pub dns: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,9 @@
 //! The answer of `netpolgen check` in sentences: the verdict, then egress
 //! at the source and ingress at the destination, each with the policies
 //! isolating the workload, their rules in words, and the rule peers that
-//! admit the connection, or that none does.
+//! admit the connection, or that none does. Cilium policies add the deny
+//! rules that drop it, the HTTP or DNS rules that constrain it, and the
+//! FQDN rules whose answer depends on DNS at run time.
 
 use std::io::{self, Write};
 
@@ -44,18 +46,22 @@ fn json_answer(cluster: &Cluster, a: &Answer) -> serde_json::Value {
             admitted_by,
             coverage,
             peer_ports,
-        } => serde_json::json!({
-            "allowed": s.allows(),
-            "isolated": true,
-            "isolatedBy": by.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "admittedBy": admitted_by.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "coverage": match coverage {
-                Coverage::All => "all",
-                Coverage::Part => "part",
-                Coverage::None => "none",
-            },
-            "peerPorts": ports_text(peer_ports),
-        }),
+            cilium,
+        } => with_cilium(
+            serde_json::json!({
+                "allowed": s.allows(),
+                "isolated": true,
+                "isolatedBy": by.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "admittedBy": admitted_by.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "coverage": match coverage {
+                    Coverage::All => "all",
+                    Coverage::Part => "part",
+                    Coverage::None => "none",
+                },
+                "peerPorts": ports_text(peer_ports),
+            }),
+            cilium,
+        ),
     };
     let q = &a.question;
     let decided = |d: &Option<Decision>| match d {
@@ -78,6 +84,17 @@ fn json_answer(cluster: &Cluster, a: &Answer) -> serde_json::Value {
         "egressDecidedBy": decided(&a.egress_decision),
         "ingressDecidedBy": decided(&a.ingress_decision),
     })
+}
+
+/// A side's JSON with its `cilium` evidence, when there is any.
+fn with_cilium(
+    mut side: serde_json::Value,
+    ev: &crate::engine::CiliumEvidence,
+) -> serde_json::Value {
+    if let (Some(ev), Some(map)) = (super::cilium::evidence_json(ev), side.as_object_mut()) {
+        map.insert("cilium".into(), ev);
+    }
+    side
 }
 
 /// `ns/name`, `external:10.1.2.3` or `external:10.0.0.0/8`.
@@ -150,25 +167,49 @@ pub fn write_check(cluster: &Cluster, a: &Answer, out: &mut dyn Write) -> io::Re
                 admitted_by,
                 coverage,
                 peer_ports,
+                cilium,
             } => {
-                let n = by.len();
+                let n = by.len() + cilium.isolated_by.len();
                 let s = if n == 1 { "policy" } else { "policies" };
-                writeln!(out, "  It is isolated for {way} by {n} {s}:")?;
+                if n == 0 && !cilium.denied_by.is_empty() {
+                    writeln!(
+                        out,
+                        "  Nothing isolates it for {way}; a Cilium deny rule applies."
+                    )?;
+                } else {
+                    writeln!(out, "  It is isolated for {way} by {n} {s}:")?;
+                }
                 for p in by {
                     policy(cluster, p, dir, out)?;
                 }
+                for p in &cilium.isolated_by {
+                    super::cilium::policy(cluster, p, dir, out)?;
+                }
                 let port = format!("{}/{}", q.port, q.protocol);
+                let admitted: Vec<String> = admitted_by
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(cilium.allowed_by.iter().map(ToString::to_string))
+                    .collect();
                 match coverage {
                     Coverage::All => {
                         writeln!(out, "  Admitted on {port} by:")?;
-                        for r in admitted_by {
+                        for r in &admitted {
                             writeln!(out, "    {r}")?;
                         }
                     }
                     Coverage::Part => {
                         writeln!(out, "  Only part of {peer} is admitted on {port}, by:")?;
-                        for r in admitted_by {
+                        for r in &admitted {
                             writeln!(out, "    {r}")?;
+                        }
+                    }
+                    Coverage::None if !cilium.denied_by.is_empty() => {
+                        if !admitted.is_empty() {
+                            writeln!(out, "  Admitted on {port} by:")?;
+                            for r in &admitted {
+                                writeln!(out, "    {r}")?;
+                            }
                         }
                     }
                     Coverage::None => {
@@ -180,6 +221,8 @@ pub fn write_check(cluster: &Cluster, a: &Answer, out: &mut dyn Write) -> io::Re
                         )?;
                     }
                 }
+                let allowed = side.allows();
+                super::cilium::evidence_lines(cilium, (peer, &port, allowed), out)?;
             }
         }
     }

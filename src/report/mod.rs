@@ -15,6 +15,7 @@
 
 pub mod analyze;
 pub mod check;
+pub mod cilium;
 pub mod describe;
 pub mod diagnostics;
 pub mod diff;

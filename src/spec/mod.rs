@@ -62,6 +62,16 @@ pub struct Spec {
     pub peers: BTreeMap<String, PeerSpec>,
     #[serde(default)]
     pub flows: BTreeMap<String, Flow>,
+    /// Where pods resolve names; allowed wherever egress is isolated.
+    /// Absent or `true`: kube-dns in kube-system on 53/UDP and 53/TCP.
+    #[serde(default)]
+    pub dns: Option<Dns>,
+    /// Maintenance windows: when flows marked with `window` are open.
+    #[serde(default)]
+    pub windows: BTreeMap<String, WindowSpec>,
+    /// What runs the windows' CronJobs.
+    #[serde(default)]
+    pub window_runner: Option<WindowRunner>,
     #[serde(default)]
     pub expect: Vec<Expect>,
     /// Free-form values for custom templates.
@@ -110,6 +120,69 @@ pub struct PeerSpec {
     pub except: Vec<String>,
 }
 
+/// `spec.dns`: `false` to allow no DNS by default, `true` (the default)
+/// for the cluster DNS, or the DNS servers' own description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dns {
+    Off,
+    On(DnsSpec),
+}
+
+/// The DNS servers pods resolve names with. Every field has a default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DnsSpec {
+    /// Default `kube-system` (unless `cidr` or `namespaceSelector` is given).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub namespace_selector: Option<Labels>,
+    /// Default `k8s-app: kube-dns` (unless `cidr` is given).
+    #[serde(default)]
+    pub selector: Option<Labels>,
+    /// Addresses instead of pods (a node-local cache, a resolver outside
+    /// the cluster).
+    #[serde(default)]
+    pub cidr: Option<String>,
+    #[serde(default)]
+    pub except: Vec<String>,
+    /// Default `[53/UDP, 53/TCP]`.
+    #[serde(default)]
+    pub ports: Option<Vec<PortValue>>,
+}
+
+impl Serialize for Dns {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Dns::Off => s.serialize_bool(false),
+            Dns::On(spec) => spec.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dns {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Dns, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Dns;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("false, true, or a map of namespace, namespaceSelector, selector, cidr, except, ports")
+            }
+            fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<Dns, E> {
+                Ok(if on {
+                    Dns::On(DnsSpec::default())
+                } else {
+                    Dns::Off
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Dns, A::Error> {
+                DnsSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Dns::On)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 /// One allowed path.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -118,6 +191,31 @@ pub struct Flow {
     pub to: String,
     #[serde(default)]
     pub ports: Vec<PortValue>,
+    /// Open only inside this window of `spec.windows`.
+    #[serde(default)]
+    pub window: Option<String>,
+}
+
+/// A time-limited opening: from each time `schedule` names, for `duration`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WindowSpec {
+    /// A CronJob schedule: five fields, or `@daily`, `@weekly`, ...
+    pub schedule: String,
+    /// How long it stays open: `2h`, `90m`, `1h30m`.
+    pub duration: String,
+    /// An IANA zone name (CronJob `timeZone`); default `Etc/UTC`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// The image and settings of the window CronJobs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WindowRunner {
+    /// An image with `sh`, `date` and `kubectl`.
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 /// An assertion on the rendered result.

@@ -6,7 +6,8 @@
 //! namespace, copies of every service in a foreign namespace, and addresses
 //! inside and outside every CIDR). The engine evaluates the rendered policies
 //! over it. Within the traffic those policies govern (everything into the
-//! namespace, and everything out of pods whose egress is isolated), the
+//! namespace when the intent denies ingress by default, else into pods a
+//! policy isolates; everything out of pods whose egress is isolated), the
 //! allowed ports must equal the declared ones for every pair, and every
 //! `expect` entry must hold.
 
@@ -171,7 +172,9 @@ impl<'m> Sampled<'m> {
                 }
             }
         }
-        let allowed = allowed(syn, &engine);
+        let deny_ingress = model.default_deny.contains(&PolicyType::Ingress);
+        expected.retain(|&(s, d), _| governed(syn, &engine, deny_ingress, s, d));
+        let allowed = allowed(syn, &engine, deny_ingress);
         let mut findings = Vec::new();
         let none = PortSet::empty();
         let differing = expected
@@ -256,8 +259,26 @@ impl<'m> Sampled<'m> {
     }
 }
 
+/// Whether the rendered policies govern traffic from `s` to `d`: into a
+/// pod of the namespace when the intent denies ingress by default or the
+/// pod is isolated for ingress; out of one isolated for egress. Traffic
+/// nothing governs is allowed whatever was declared.
+fn governed(syn: &Synthetic, engine: &Engine<'_>, deny_ingress: bool, s: Ep, d: Ep) -> bool {
+    let in_ns = |e: Ep| match e {
+        Ep::W(i) => syn.in_ns.contains(&i).then_some(i),
+        Ep::X(_) => None,
+    };
+    in_ns(d).is_some_and(|d| deny_ingress || engine.is_isolated(d, PolicyType::Ingress))
+        || in_ns(s).is_some_and(|s| engine.is_isolated(s, PolicyType::Egress))
+}
+
 /// Everything the rendered policies allow within the traffic they govern.
-fn allowed(syn: &Synthetic, engine: &Engine<'_>) -> BTreeMap<(Ep, Ep), PortSet> {
+fn allowed(
+    syn: &Synthetic,
+    engine: &Engine<'_>,
+    deny_ingress: bool,
+) -> BTreeMap<(Ep, Ep), PortSet> {
+    let ingress_governed = |d: usize| deny_ingress || engine.is_isolated(d, PolicyType::Ingress);
     let n = syn.cluster.workloads.len();
     let mut egress: Vec<Option<Access>> = vec![None; n];
     let mut egress_of = |s: usize| -> Access {
@@ -267,6 +288,9 @@ fn allowed(syn: &Synthetic, engine: &Engine<'_>) -> BTreeMap<(Ep, Ep), PortSet> 
     };
     let mut out = BTreeMap::new();
     for &d in &syn.in_ns {
+        if !ingress_governed(d) {
+            continue; // governed, if at all, from the egress side
+        }
         let ingress = engine.ingress_access(d);
         let sources: Vec<usize> = match &ingress {
             Access::All => (0..n).collect(),
@@ -294,7 +318,9 @@ fn allowed(syn: &Synthetic, engine: &Engine<'_>) -> BTreeMap<(Ep, Ep), PortSet> 
         let access = egress_of(s);
         if let Access::Some { workloads, .. } = &access {
             for (&d, ports) in workloads {
-                if syn.cluster.workloads[d].namespace == syn.cluster.workloads[s].namespace {
+                if syn.cluster.workloads[d].namespace == syn.cluster.workloads[s].namespace
+                    && ingress_governed(d)
+                {
                     continue; // counted above, from the ingress side
                 }
                 let ports = ports.intersection(&engine.ingress_access(d).workload_ports(s));

@@ -179,8 +179,7 @@ impl Synthetic {
                     .filter(|&i| {
                         let w = &self.cluster.workloads[i];
                         let ns_labels = &self.cluster.namespaces[&w.namespace];
-                        w.namespace != model.namespace
-                            && selector_matches(&ns_sel, ns_labels)
+                        selector_matches(&ns_sel, ns_labels)
                             && selector_matches(&pod_sel, &w.labels)
                     })
                     .map(Ep::W)

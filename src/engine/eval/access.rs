@@ -69,6 +69,7 @@ impl Acc {
                 peer,
                 ports,
                 decision: Decision::by(DecidingTier::NetworkPolicy),
+                cilium: None,
             });
         }
     }
@@ -97,8 +98,18 @@ impl Engine<'_> {
         self.np_ingress_access(dst)
     }
 
-    /// [`Engine::ingress_access`] of NetworkPolicy alone.
+    /// [`Engine::ingress_access`] of the NetworkPolicy tier: NetworkPolicies
+    /// and Cilium policies.
     pub(super) fn np_ingress_access(&self, dst: usize) -> Access {
+        let np = self.k8s_ingress_access(dst);
+        if self.cilium_touches(dst, PolicyType::Ingress) {
+            return self.cilium_access(PolicyType::Ingress, dst, np);
+        }
+        np
+    }
+
+    /// [`Engine::ingress_access`] of NetworkPolicy alone.
+    fn k8s_ingress_access(&self, dst: usize) -> Access {
         let Some(target) = self.cluster.workloads.get(dst) else {
             return Access::none();
         };
@@ -139,8 +150,17 @@ impl Engine<'_> {
         self.np_egress_access(src)
     }
 
-    /// [`Engine::egress_access`] of NetworkPolicy alone.
+    /// [`Engine::egress_access`] of the NetworkPolicy tier.
     pub(super) fn np_egress_access(&self, src: usize) -> Access {
+        let np = self.k8s_egress_access(src);
+        if self.cilium_touches(src, PolicyType::Egress) {
+            return self.cilium_access(PolicyType::Egress, src, np);
+        }
+        np
+    }
+
+    /// [`Engine::egress_access`] of NetworkPolicy alone.
+    fn k8s_egress_access(&self, src: usize) -> Access {
         if src >= self.cluster.workloads.len() {
             return Access::none();
         }

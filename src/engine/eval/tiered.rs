@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::k8s::{ContainerPort, PolicyType, Protocol};
 
+use super::super::cilium::CiliumRuleRef;
 use super::super::ir::{PolicyRef, RuleRef};
 use super::super::ports::PortSet;
 use super::super::tiers::Tier;
@@ -114,7 +115,14 @@ impl Engine<'_> {
             .tiers
             .walk_ports(admin, dir, against, dst, PortSet::full());
         let mut allowed = a.accepted;
-        let to_np = a.passed.union(&a.rest);
+        let mut to_np = a.passed.union(&a.rest);
+        // Where nothing isolates, Cilium deny rules still decide their ports.
+        let mut cilium_denied = false;
+        if np.is_none() && self.cilium_touches(subject, dir) {
+            let denied = self.cilium_denied_ports(dir, subject, peer, dst);
+            cilium_denied = !to_np.intersection(&denied).is_empty();
+            to_np = to_np.difference(&denied);
+        }
         match np {
             Some(np) => {
                 allowed.insert_all(&to_np.intersection(&np));
@@ -126,7 +134,7 @@ impl Engine<'_> {
                 allowed.insert_all(&b.accepted);
                 allowed.insert_all(&b.passed);
                 allowed.insert_all(&b.rest);
-                (allowed, a.denied || b.denied)
+                (allowed, a.denied || b.denied || cilium_denied)
             }
         }
     }
@@ -134,11 +142,12 @@ impl Engine<'_> {
     /// [`Engine::ingress_access`] / [`Engine::egress_access`] of a workload
     /// some tier applies to.
     pub(super) fn tiered_access(&self, dir: PolicyType, w: usize) -> Access {
+        let isolated = self.is_isolated(w, dir);
         let np = match dir {
+            _ if !isolated => Access::All,
             PolicyType::Ingress => self.np_ingress_access(w),
             PolicyType::Egress => self.np_egress_access(w),
         };
-        let isolated = matches!(np, Access::Some { .. });
         let mut restricted = isolated;
         let mut workloads = BTreeMap::new();
         let own = self.cluster.workloads[w].ports.as_slice();
@@ -184,7 +193,7 @@ impl Engine<'_> {
             push(
                 &mut out,
                 &piece,
-                rule.as_rule_ref(),
+                (rule.as_rule_ref(), None),
                 tier_decision(DecidingTier::Admin, &piece, rule),
             );
         }
@@ -209,26 +218,28 @@ impl Engine<'_> {
                             passed: piece.passed.clone(),
                             ..Decision::by(DecidingTier::NetworkPolicy)
                         };
-                        push(&mut out, &part, grant.rule.clone(), decision);
+                        let rule = (grant.rule.clone(), grant.cilium.clone());
+                        push(&mut out, &part, rule, decision);
                     }
                 }
                 (out, true)
             }
             Access::All => {
+                let (to_np, cilium_denied) = self.cilium_cut(dir, w, to_np);
                 let baseline = self.tiers.selecting(Tier::Baseline, w, dir);
                 let b = self.tiers.walk_region(baseline, dir, to_np);
                 for (piece, rule) in b.accepted {
                     let decision = tier_decision(DecidingTier::Baseline, &piece, rule.clone());
-                    push(&mut out, &piece, rule.as_rule_ref(), decision);
+                    push(&mut out, &piece, (rule.as_rule_ref(), None), decision);
                 }
                 for piece in b.passed.iter().chain(&b.rest) {
                     let decision = Decision {
                         passed: piece.passed.clone(),
                         ..Decision::default()
                     };
-                    push(&mut out, piece, default_rule(dir), decision);
+                    push(&mut out, piece, (default_rule(dir), None), decision);
                 }
-                (out, a.denied || b.denied)
+                (out, a.denied || b.denied || cilium_denied)
             }
         }
     }
@@ -244,7 +255,7 @@ fn tier_decision(tier: DecidingTier, piece: &Piece, rule: TierRuleRef) -> Decisi
 }
 
 /// The empty reference of a default grant.
-fn default_rule(dir: PolicyType) -> RuleRef {
+pub(super) fn default_rule(dir: PolicyType) -> RuleRef {
     RuleRef {
         policy: PolicyRef {
             namespace: String::new(),
@@ -256,7 +267,16 @@ fn default_rule(dir: PolicyType) -> RuleRef {
     }
 }
 
-fn push(out: &mut Vec<ExternalAccess>, piece: &Piece, rule: RuleRef, decision: Decision) {
+/// A grant's rule: the reference every grant has, and the Cilium rule
+/// when it is one.
+type GrantRule = (RuleRef, Option<CiliumRuleRef>);
+
+pub(super) fn push(
+    out: &mut Vec<ExternalAccess>,
+    piece: &Piece,
+    (rule, cilium): GrantRule,
+    decision: Decision,
+) {
     if piece.ports.is_empty() {
         return;
     }
@@ -266,6 +286,7 @@ fn push(out: &mut Vec<ExternalAccess>, piece: &Piece, rule: RuleRef, decision: D
             peer,
             ports: piece.ports.clone(),
             decision: decision.clone(),
+            cilium: cilium.clone(),
         });
     }
 }

@@ -221,6 +221,31 @@ impl Piece {
         );
         (inside.collect(), outside)
     }
+
+    /// The part of this piece outside `addrs` on `ports` (for deny rules
+    /// that cut into grants): disjoint pieces.
+    pub(crate) fn minus(&self, addrs: &Addrs, ports: &PortSet) -> Vec<Piece> {
+        let p_in = self.ports.intersection(ports);
+        if p_in.is_empty() {
+            return vec![self.clone()];
+        }
+        let mut out: Vec<Piece> = self
+            .with(self.addrs.clone(), self.ports.difference(ports))
+            .into_iter()
+            .collect();
+        // Outside `base - holes`: outside `base`, or inside a hole.
+        let mut outside: Vec<Addrs> = match &addrs.base {
+            None => Vec::new(),
+            Some(b) => self.addrs.minus(b).into_iter().collect(),
+        };
+        outside.extend(addrs.holes.iter().filter_map(|h| self.addrs.intersect(h)));
+        out.extend(
+            outside
+                .into_iter()
+                .filter_map(|a| self.with(a, p_in.clone())),
+        );
+        out
+    }
 }
 
 #[cfg(test)]

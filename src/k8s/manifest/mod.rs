@@ -3,15 +3,17 @@
 //! items given the list's item kind) and `kind: ResourceList` are
 //! unwrapped; YAML 1.1 booleans are booleans; `null` is absent. A document
 //! that does not read is a problem of its own; the others are read. Namespaces,
-//! workloads (pod-template labels and containerPorts), NetworkPolicies and
-//! the cluster-wide tier policies (`policy.networking.k8s.io`) are
-//! extracted; everything else is counted and skipped.
+//! workloads (pod-template labels and containerPorts), NetworkPolicies,
+//! the cluster-wide tier policies (`policy.networking.k8s.io`) and Cilium
+//! policies (`cilium.io/v2`) are extracted; everything else is counted and
+//! skipped.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Errors, FieldPath};
+use crate::k8s::cilium::{CiliumKind, CiliumPolicy, cilium_kind, parse_cilium_policy};
 use crate::k8s::tiers::{TierPolicy, parse_tier_policy, tier_kind};
 use crate::k8s::{Labels, NetworkPolicy, Workload};
 
@@ -52,6 +54,11 @@ pub struct Manifests {
     /// BaselineAdminNetworkPolicy, each with what it leaves unevaluated.
     pub tiers: Vec<TierPolicy>,
     pub tier_origins: Vec<Origin>,
+    /// CiliumNetworkPolicies (namespace filled in) and
+    /// CiliumClusterwideNetworkPolicies, each with what it leaves
+    /// unevaluated.
+    pub cilium: Vec<CiliumPolicy>,
+    pub cilium_origins: Vec<Origin>,
     /// Documents of other kinds, not used.
     pub skipped: usize,
     /// Those documents by kind.
@@ -100,6 +107,23 @@ impl Manifests {
                 index: i,
                 kind: "NetworkPolicy".into(),
             });
+        }
+    }
+
+    /// Adds Cilium policies rendered from an intent in `file` (a
+    /// CiliumNetworkPolicy without a namespace is in `default`).
+    pub fn add_cilium(&mut self, file: &str, policies: &[CiliumPolicy]) {
+        for (i, p) in policies.iter().enumerate() {
+            let mut p = p.clone();
+            if p.kind == CiliumKind::CiliumNetworkPolicy && p.namespace.is_none() {
+                p.namespace = Some(DEFAULT_NAMESPACE.to_string());
+            }
+            self.cilium_origins.push(Origin {
+                file: file.to_string(),
+                index: i,
+                kind: p.kind.as_str().into(),
+            });
+            self.cilium.push(p);
         }
     }
 }
@@ -165,6 +189,15 @@ fn collect_one(m: &mut Manifests, doc: &Doc) -> Result<(), Box<Diagnostic>> {
         let p = parse_tier_policy(v).map_err(|e| error(&e.path.to_string(), e.message))?;
         m.tiers.push(p);
         m.tier_origins.push(origin);
+        return Ok(());
+    }
+    if let Some(kind) = cilium_kind(v) {
+        let mut p = parse_cilium_policy(v).map_err(|e| error(&e.path.to_string(), e.message))?;
+        if kind == CiliumKind::CiliumNetworkPolicy && p.namespace.is_none() {
+            p.namespace = Some(DEFAULT_NAMESPACE.to_string());
+        }
+        m.cilium.push(p);
+        m.cilium_origins.push(origin);
         return Ok(());
     }
     let reads = matches!(kind.as_str(), "Namespace" | "NetworkPolicy")
@@ -258,9 +291,6 @@ fn not_evaluated(v: &Value) -> Option<&'static str> {
         .and_then(|a| a.rsplit_once('/').map(|(g, _)| g))
         .unwrap_or_default();
     Some(match (group, kind) {
-        ("cilium.io", "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy") => {
-            "a Cilium policy"
-        }
         (
             "projectcalico.org" | "crd.projectcalico.org",
             "NetworkPolicy" | "GlobalNetworkPolicy",
@@ -273,14 +303,16 @@ fn not_evaluated(v: &Value) -> Option<&'static str> {
     })
 }
 
-/// Sets `metadata.namespace` of a workload or NetworkPolicy that names
-/// none; other kinds (cluster-scoped ones among them) are left alone.
+/// Sets `metadata.namespace` of a workload, NetworkPolicy or
+/// CiliumNetworkPolicy that names none; other kinds (cluster-scoped ones
+/// among them) are left alone.
 pub fn default_namespace(value: &mut Value, namespace: &str) {
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if kind != "NetworkPolicy" && workload::pod_template_path(kind).is_none() {
+    let policy = matches!(kind, "NetworkPolicy" | "CiliumNetworkPolicy");
+    if !policy && workload::pod_template_path(kind).is_none() {
         return;
     }
     let Some(Value::Object(meta)) = value.get_mut("metadata") else {

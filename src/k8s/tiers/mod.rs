@@ -4,7 +4,6 @@
 //! from documents with every field checked. `crate::engine::tiers`
 //! evaluates them; its module documentation gives the semantics.
 
-mod fields;
 mod parse;
 mod parse_ports;
 pub mod types;
@@ -12,7 +11,8 @@ pub mod types;
 #[cfg(test)]
 mod parse_tests;
 
-pub use fields::TierParseError;
+/// Why a tier policy document could not be read, and where.
+pub type TierParseError = crate::k8s::fields::FieldError;
 pub use parse::{TIER_API_GROUP, parse_tier_policy, tier_kind};
 pub use types::{
     Subject, Tier, TierAction, TierKind, TierPeer, TierPolicy, TierPort, TierRule, Unevaluated,

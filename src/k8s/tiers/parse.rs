@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use crate::diag::FieldPath;
 
-use super::fields::{Node, Obj, Result, TierParseError};
+use crate::k8s::fields::{Node, Obj, Result};
+
+use super::TierParseError;
 use super::parse_ports::{port_entry, protocol_entry};
 use super::types::{
     Subject, Tier, TierAction, TierKind, TierPeer, TierPolicy, TierRule, Unevaluated,

@@ -5,9 +5,9 @@
 
 use crate::k8s::Protocol;
 
-use super::fields::{Node, Obj, Result};
 use super::parse::exactly_one;
 use super::types::TierPort;
+use crate::k8s::fields::{Node, Obj, Result};
 
 /// A v1alpha1 `AdminNetworkPolicyPort`: one of `portNumber`, `namedPort`,
 /// `portRange`; `protocol` defaults to TCP (`shared_types.go`).

@@ -10,8 +10,10 @@
 //!
 //! `external` holds traffic between workloads and addresses outside the
 //! cluster (see `crate::analyze::external`); `connections` is exactly the
-//! contract's array. `skipped`, present when some input could not be read,
-//! lists each file or document left out with the reason.
+//! contract's array. `fqdn`, present when a Cilium `toFQDNs` rule applies,
+//! lists the names each workload may reach (addresses resolved at run
+//! time). `skipped`, present when some input could not be read, lists each
+//! file or document left out with the reason.
 
 use std::io::{self, Write};
 
@@ -72,9 +74,8 @@ pub fn write_json(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> i
         }
         let (from, to) = row.from_to(a);
         let rule = row
-            .rule
-            .as_ref()
-            .map_or_else(|| "null".to_string(), |r| quote(&r.to_string()));
+            .rule_text()
+            .map_or_else(|| "null".to_string(), |r| quote(&r));
         let sep = if std::mem::take(&mut first) {
             "\n"
         } else {
@@ -91,6 +92,22 @@ pub fn write_json(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> i
         )?;
     }
     close(out, !first)?;
+    let fqdn = a.fqdn();
+    if !fqdn.is_empty() {
+        out.write_all(b",\n  \"fqdn\": [")?;
+        for (i, (w, g)) in fqdn.iter().enumerate() {
+            let sep = if i == 0 { "\n" } else { ",\n" };
+            let names = serde_json::to_string(&g.names).unwrap_or_else(|_| "[]".into());
+            write!(
+                out,
+                "{sep}    {{\"from\": {}, \"names\": {names}, \"ports\": {}, \"rule\": {}, \"dependsOnDns\": true}}",
+                quote(&a.id(*w)),
+                quote(&ports_text(&g.ports)),
+                quote(&g.rule.to_string()),
+            )?;
+        }
+        close(out, true)?;
+    }
     if !a.skipped.is_empty() {
         out.write_all(b",\n  \"skipped\": [")?;
         for (i, d) in a.skipped.iter().enumerate() {

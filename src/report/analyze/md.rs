@@ -75,10 +75,7 @@ fn rows(
 ) -> io::Result<()> {
     let ext_line = |r: &ExternalRow, out: &mut dyn Write| {
         let (from, to) = external_ends(a, r);
-        let rule = r
-            .rule
-            .as_ref()
-            .map_or(String::new(), |r| cell(&r.to_string()) + " ");
+        let rule = r.rule_text().map_or(String::new(), |r| cell(&r) + " ");
         writeln!(
             out,
             "| {} | {} | {} | {rule}|",

@@ -1,7 +1,9 @@
 //! `--output table` (the default): one row per connection, grouped by
 //! destination (a blank line between groups), allowed rows first. Traffic
 //! from external addresses joins its destination's group; traffic to
-//! external addresses forms the last groups. A short summary closes it.
+//! external addresses forms the last groups, with the names of Cilium
+//! `toFQDNs` rules (`fqdn:NAME`, resolved at run time). A short summary
+//! closes it.
 
 use std::io::{self, Write};
 
@@ -27,6 +29,17 @@ pub fn write_table(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> 
         .iter()
         .filter(|r| r.allowed || !options.allowed_only)
         .map(|r| (r.workload, r.direction, external_row(a, r)))
+        .chain(a.fqdn().into_iter().map(|(w, g)| {
+            let names: Vec<String> = g.names.iter().map(fqdn_name).collect();
+            let row = Row {
+                to: format!("fqdn:{}", names.join(",")),
+                from: a.id(w),
+                port: ports_text(&g.ports),
+                allowed: true,
+                via: format!("{} (depends on DNS at run time)", g.rule),
+            };
+            (w, PolicyType::Egress, row)
+        }))
         .collect();
     let ids: Vec<String> = (0..a.cluster.workloads.len()).map(|w| a.id(w)).collect();
     let name_width = ids
@@ -89,6 +102,14 @@ pub fn write_table(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> 
     super::summary::write_footer(&a.summary(), a, out)
 }
 
+/// A `toFQDNs` entry as a name: the name or the pattern.
+fn fqdn_name(f: &crate::k8s::cilium::FqdnSelector) -> String {
+    match f {
+        crate::k8s::cilium::FqdnSelector::MatchName(n)
+        | crate::k8s::cilium::FqdnSelector::MatchPattern(n) => n.clone(),
+    }
+}
+
 fn external_row(a: &Analysis<'_>, r: &ExternalRow) -> Row {
     let (from, to) = external_ends(a, r);
     Row {
@@ -96,10 +117,7 @@ fn external_row(a: &Analysis<'_>, r: &ExternalRow) -> Row {
         from,
         port: ports_text(&r.ports),
         allowed: r.allowed,
-        via: r
-            .rule
-            .as_ref()
-            .map_or_else(String::new, ToString::to_string),
+        via: r.rule_text().unwrap_or_default(),
     }
 }
 

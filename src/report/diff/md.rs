@@ -159,15 +159,18 @@ pub fn table(t: &Table, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    for p in t.pairs.iter().filter(|p| !p.flows.is_empty()) {
+    for p in t.pairs.iter().filter(|p| !p.is_empty()) {
         writeln!(
             out,
             "\n<details><summary>{} has, {} lacks: {}</summary>\n",
             text(&p.has),
             text(&p.lacks),
-            p.flows.len()
+            p.len()
         )?;
         for f in &p.flows {
+            writeln!(out, "- {}", code(&f.to_string()))?;
+        }
+        for f in &p.external {
             writeln!(out, "- {}", code(&f.to_string()))?;
         }
         out.write_all(b"\n</details>\n")?;

@@ -104,9 +104,12 @@ pub fn table(t: &Table, color: bool, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    for p in t.pairs.iter().filter(|p| !p.flows.is_empty()) {
+    for p in t.pairs.iter().filter(|p| !p.is_empty()) {
         writeln!(out, "\n{} has, {} lacks:", p.has, p.lacks)?;
         for f in &p.flows {
+            paint(out, &format!("+ {f}"), color)?;
+        }
+        for f in &p.external {
             paint(out, &format!("+ {f}"), color)?;
         }
     }

@@ -1,7 +1,9 @@
 //! Reading a JSON-shaped document field by field, keeping the field path
 //! for errors. Optional fields that are `null` read as absent (as kubectl
 //! reads them); keys a schema does not know are errors (as
-//! `kubectl apply --validate=strict`, the default, rejects them).
+//! `kubectl apply --validate=strict`, the default, rejects them). Shared by
+//! the readers of the cluster-wide tiers (`super::tiers`) and of Cilium
+//! policies (`super::cilium`).
 
 use std::fmt;
 
@@ -10,16 +12,16 @@ use serde_json::{Map, Value};
 use crate::diag::FieldPath;
 use crate::k8s::{LabelSelector, LabelSelectorRequirement, Labels, Protocol, SelectorOperator};
 
-/// Why a tier policy document could not be read, and where.
+/// Why a policy document could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TierParseError {
+pub struct FieldError {
     /// Field path from the document root, e.g. `spec.ingress[0].action`.
     pub path: FieldPath,
     /// What is wrong.
     pub message: String,
 }
 
-impl fmt::Display for TierParseError {
+impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.0.is_empty() {
             f.write_str(&self.message)
@@ -29,48 +31,48 @@ impl fmt::Display for TierParseError {
     }
 }
 
-impl std::error::Error for TierParseError {}
+impl std::error::Error for FieldError {}
 
-pub(super) type Result<T> = std::result::Result<T, TierParseError>;
+pub(crate) type Result<T> = std::result::Result<T, FieldError>;
 
 /// A value and its path.
 #[derive(Debug, Clone)]
-pub(super) struct Node<'a> {
-    pub(super) value: &'a Value,
-    pub(super) path: FieldPath,
+pub(crate) struct Node<'a> {
+    pub(crate) value: &'a Value,
+    pub(crate) path: FieldPath,
 }
 
 /// An object whose keys were checked against a schema.
 #[derive(Debug, Clone)]
-pub(super) struct Obj<'a> {
+pub(crate) struct Obj<'a> {
     map: &'a Map<String, Value>,
-    pub(super) path: FieldPath,
+    pub(crate) path: FieldPath,
 }
 
 impl<'a> Node<'a> {
-    pub(super) fn root(value: &'a Value) -> Node<'a> {
+    pub(crate) fn root(value: &'a Value) -> Node<'a> {
         Node {
             value,
             path: FieldPath::default(),
         }
     }
 
-    pub(super) fn err(&self, message: impl Into<String>) -> TierParseError {
-        TierParseError {
+    pub(crate) fn err(&self, message: impl Into<String>) -> FieldError {
+        FieldError {
             path: self.path.clone(),
             message: message.into(),
         }
     }
 
     /// An object whose every key is in `known`.
-    pub(super) fn object(&self, known: &[&str]) -> Result<Obj<'a>> {
+    pub(crate) fn object(&self, known: &[&str]) -> Result<Obj<'a>> {
         let Value::Object(map) = self.value else {
             return Err(self.err(format!("must be an object, found {}", kind(self.value))));
         };
         if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
             let path = self.path.key(key);
             let message = format!("unknown field {key:?}; known fields: {}", known.join(", "));
-            return Err(TierParseError { path, message });
+            return Err(FieldError { path, message });
         }
         Ok(Obj {
             map,
@@ -78,20 +80,20 @@ impl<'a> Node<'a> {
         })
     }
 
-    pub(super) fn string(&self) -> Result<&'a str> {
+    pub(crate) fn string(&self) -> Result<&'a str> {
         self.value
             .as_str()
             .ok_or_else(|| self.err(format!("must be a string, found {}", kind(self.value))))
     }
 
-    pub(super) fn integer(&self) -> Result<i64> {
+    pub(crate) fn integer(&self) -> Result<i64> {
         self.value
             .as_i64()
             .ok_or_else(|| self.err(format!("must be an integer, found {}", kind(self.value))))
     }
 
     /// An integer in `lo..=hi`.
-    pub(super) fn integer_in(&self, lo: i64, hi: i64) -> Result<i64> {
+    pub(crate) fn integer_in(&self, lo: i64, hi: i64) -> Result<i64> {
         let n = self.integer()?;
         if (lo..=hi).contains(&n) {
             Ok(n)
@@ -101,13 +103,13 @@ impl<'a> Node<'a> {
     }
 
     /// A port number, 1..=65535.
-    pub(super) fn port(&self) -> Result<u16> {
+    pub(crate) fn port(&self) -> Result<u16> {
         let n = self.integer_in(1, 65535)?;
         u16::try_from(n).map_err(|_| self.err("not a port"))
     }
 
     /// One of `values`, spelled exactly.
-    pub(super) fn one_of(&self, values: &[&'static str]) -> Result<&'static str> {
+    pub(crate) fn one_of(&self, values: &[&'static str]) -> Result<&'static str> {
         let s = self.string()?;
         values.iter().copied().find(|v| *v == s).ok_or_else(|| {
             let list: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
@@ -118,13 +120,13 @@ impl<'a> Node<'a> {
         })
     }
 
-    pub(super) fn protocol(&self) -> Result<Protocol> {
+    pub(crate) fn protocol(&self) -> Result<Protocol> {
         let s = self.one_of(&["TCP", "UDP", "SCTP"])?;
         Ok(Protocol::parse(s).unwrap_or_default())
     }
 
     /// A list of `min..=max` items.
-    pub(super) fn list(&self, min: usize, max: usize) -> Result<Vec<Node<'a>>> {
+    pub(crate) fn list(&self, min: usize, max: usize) -> Result<Vec<Node<'a>>> {
         let Value::Array(items) = self.value else {
             return Err(self.err(format!("must be a list, found {}", kind(self.value))));
         };
@@ -148,7 +150,7 @@ impl<'a> Node<'a> {
     /// A `metav1.LabelSelector`; `matchLabels`, `matchExpressions` and
     /// `values` may be null. A selector the API server's conversion would
     /// reject (values with Exists, none with In) is an error here.
-    pub(super) fn selector(&self) -> Result<LabelSelector> {
+    pub(crate) fn selector(&self) -> Result<LabelSelector> {
         let o = self.object(&["matchLabels", "matchExpressions"])?;
         let mut sel = LabelSelector::default();
         if let Some(labels) = o.opt("matchLabels") {
@@ -175,13 +177,13 @@ impl<'a> Node<'a> {
             let needs = matches!(operator, SelectorOperator::In | SelectorOperator::NotIn);
             if needs && values.is_empty() {
                 let at = eo.path.key("values");
-                return Err(TierParseError {
+                return Err(FieldError {
                     path: at,
                     message: "must be specified when `operator` is 'In' or 'NotIn'".into(),
                 });
             }
             if !needs && !values.is_empty() {
-                return Err(TierParseError {
+                return Err(FieldError {
                     path: eo.path.key("values"),
                     message: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
                         .into(),
@@ -199,7 +201,7 @@ impl<'a> Node<'a> {
 
 impl<'a> Obj<'a> {
     /// The field, `None` when absent or null.
-    pub(super) fn opt(&self, key: &str) -> Option<Node<'a>> {
+    pub(crate) fn opt(&self, key: &str) -> Option<Node<'a>> {
         match self.map.get(key) {
             None | Some(Value::Null) => None,
             Some(value) => Some(Node {
@@ -210,28 +212,28 @@ impl<'a> Obj<'a> {
     }
 
     /// The field; absent or null is an error.
-    pub(super) fn req(&self, key: &str) -> Result<Node<'a>> {
-        self.opt(key).ok_or_else(|| TierParseError {
+    pub(crate) fn req(&self, key: &str) -> Result<Node<'a>> {
+        self.opt(key).ok_or_else(|| FieldError {
             path: self.path.key(key),
             message: "required field is missing".into(),
         })
     }
 
     /// An optional list (absent or null: empty).
-    pub(super) fn opt_list(&self, key: &str, min: usize, max: usize) -> Result<Vec<Node<'a>>> {
+    pub(crate) fn opt_list(&self, key: &str, min: usize, max: usize) -> Result<Vec<Node<'a>>> {
         self.opt(key).map_or(Ok(Vec::new()), |n| n.list(min, max))
     }
 
     /// The keys of `keys` that are set (not null), in that order.
-    pub(super) fn set(&self, keys: &[&'static str]) -> Vec<&'static str> {
+    pub(crate) fn set(&self, keys: &[&'static str]) -> Vec<&'static str> {
         keys.iter()
             .copied()
             .filter(|k| self.opt(k).is_some())
             .collect()
     }
 
-    pub(super) fn err(&self, message: impl Into<String>) -> TierParseError {
-        TierParseError {
+    pub(crate) fn err(&self, message: impl Into<String>) -> FieldError {
+        FieldError {
             path: self.path.clone(),
             message: message.into(),
         }
@@ -245,7 +247,7 @@ fn string_map(n: &Node<'_>) -> Result<Labels> {
     map.iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k.clone(), s.clone())),
-            other => Err(TierParseError {
+            other => Err(FieldError {
                 path: n.path.key(k),
                 message: format!("must be a string, found {}", kind(other)),
             }),

@@ -1,0 +1,5 @@
+analyze
+cluster.yaml
+-o
+json
+--allowed-only

@@ -1,0 +1,8 @@
+check
+../../analyze/cilium/cluster.yaml
+--from
+shop/api
+--to
+shop/db
+--port
+pg

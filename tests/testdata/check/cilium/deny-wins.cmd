@@ -1,0 +1,8 @@
+check
+../../analyze/cilium/cluster.yaml
+--from
+lab/probe
+--to
+shop/api
+--port
+metrics

@@ -1,0 +1,8 @@
+check
+../../analyze/cilium/cluster.yaml
+--from
+shop/web
+--to
+kube-system/coredns
+--port
+dns

@@ -1,0 +1,10 @@
+check
+../../analyze/cilium/cluster.yaml
+--from
+shop/web
+--to
+shop/api
+--port
+8000
+-o
+json

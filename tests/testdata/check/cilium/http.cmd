@@ -1,0 +1,8 @@
+check
+../../analyze/cilium/cluster.yaml
+--from
+shop/web
+--to
+shop/api
+--port
+http

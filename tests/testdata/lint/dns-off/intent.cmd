@@ -1,0 +1,4 @@
+lint
+--root
+../..
+../../render/dns-off/netpolset.yaml
