@@ -22,6 +22,10 @@ use crate::k8s::{PolicyType, Protocol};
 /// How many (class pair, port, side) answers the page embeds at most.
 pub const BUDGET: usize = 4000;
 
+/// How many class pairs an edge or a cell lists at most; the page says
+/// how many more there are.
+pub const LISTED: usize = 20;
+
 /// The label of the matrix row and column for external addresses.
 pub const EXTERNAL: &str = "external";
 
@@ -177,7 +181,8 @@ pub fn build(views: &[View<'_>], g: &Graph) -> (Value, Cells) {
         cell.declared |= *declared;
         cell_refs.entry(key).or_default().1.push(*i);
     }
-    let edges: Vec<Value> = g
+    let mut edge_pairs: Vec<Vec<usize>> = Vec::new();
+    let mut edges: Vec<Value> = g
         .edges
         .iter()
         .map(|e| {
@@ -185,10 +190,7 @@ pub fn build(views: &[View<'_>], g: &Graph) -> (Value, Cells) {
             let mut exts = Vec::new();
             for r in &e.reasons {
                 match r {
-                    Reason::Pair(p) => {
-                        ctx.explain(*p);
-                        pairs.push(*p);
-                    }
+                    Reason::Pair(p) => pairs.push(*p),
                     Reason::External {
                         class,
                         direction,
@@ -211,6 +213,12 @@ pub fn build(views: &[View<'_>], g: &Graph) -> (Value, Cells) {
                     }
                 }
             }
+            let more = pairs.len().saturating_sub(LISTED);
+            pairs.truncate(LISTED);
+            for &p in &pairs {
+                ctx.explain(p);
+            }
+            edge_pairs.push(pairs);
             json!({
                 "key": edge_key(g, e),
                 "from": g.nodes[e.from].id,
@@ -218,40 +226,49 @@ pub fn build(views: &[View<'_>], g: &Graph) -> (Value, Cells) {
                 "ports": super::super::edge_label(e),
                 "kind": if e.declared { "declared" } else { "open" },
                 "change": e.change.name(),
-                "pairs": pairs,
+                "more": more,
                 "ext": exts,
             })
         })
         .collect();
-    for (pairs, _) in cell_refs.values() {
-        for &p in pairs {
+    for (pairs, _) in cell_refs.values_mut() {
+        // Declared pairs first: they are what a reader looks for.
+        pairs.sort_by_key(|&p| !pair_declared(&ctx, p));
+        for &p in pairs.iter().take(LISTED) {
             ctx.explain(p);
         }
+    }
+    // Only the pairs an edge or a cell lists are embedded, renumbered.
+    let mut keep = Keep::default();
+    for (edge, pairs) in edges.iter_mut().zip(&edge_pairs) {
+        edge["pairs"] = listed(&mut keep, pairs);
     }
     let namespaces: Vec<&str> = g.namespaces.iter().map(|(n, _)| n.as_str()).collect();
     let mut cell_list = Vec::new();
     for src in &namespaces {
         for dst in &namespaces {
             let key = (src.to_string(), dst.to_string());
-            let refs = cell_refs.remove(&key).unwrap_or_default();
+            let (mut pairs, _) = cell_refs.remove(&key).unwrap_or_default();
             let denied = denied_example(&mut ctx, src, dst);
-            if refs.0.is_empty() && denied.is_null() {
+            if pairs.is_empty() && denied.is_null() {
                 continue;
             }
+            let more = pairs.len().saturating_sub(LISTED);
+            pairs.truncate(LISTED);
             cell_list.push(
-                json!({"key": cell_key(src, dst), "pairs": refs.0, "ext": [], "denied": denied}),
+                json!({"key": cell_key(src, dst), "pairs": listed(&mut keep, &pairs), "more": more, "ext": [], "denied": denied}),
             );
         }
     }
     for ((src, dst), (_, exts)) in cell_refs {
         cell_list
-            .push(json!({"key": cell_key(&src, &dst), "pairs": [], "ext": exts, "denied": null}));
+            .push(json!({"key": cell_key(&src, &dst), "pairs": [], "more": 0, "ext": exts, "denied": null}));
     }
-    let pairs: Vec<Value> = g
-        .pairs
+    let pairs: Vec<Value> = keep
+        .order
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
+        .map(|&i| {
+            let p = &g.pairs[i];
             let ports: Vec<Value> = p
                 .ports
                 .iter()
@@ -284,6 +301,37 @@ pub fn build(views: &[View<'_>], g: &Graph) -> (Value, Cells) {
         "blocks": std::mem::take(&mut ctx.blocks.list),
     });
     (data, cells)
+}
+
+/// The pairs the page embeds, in the order first listed.
+#[derive(Default)]
+struct Keep {
+    order: Vec<usize>,
+    index: BTreeMap<usize, usize>,
+}
+
+/// The page's numbers of `pairs`, embedding each on first use.
+fn listed(keep: &mut Keep, pairs: &[usize]) -> Value {
+    pairs
+        .iter()
+        .map(|&p| {
+            let next = keep.order.len();
+            let i = *keep.index.entry(p).or_insert(next);
+            if i == next {
+                keep.order.push(p);
+            }
+            json!(i)
+        })
+        .collect()
+}
+
+/// Whether a rule admits any port of pair `p` on the side shown.
+fn pair_declared(ctx: &Ctx<'_>, p: usize) -> bool {
+    ctx.g.pairs[p].ports.iter().any(|port| {
+        let on: Vec<bool> = port.on.iter().map(Option::is_some).collect();
+        let (_, side) = ctx.change_of(&on);
+        port.on[side].is_some_and(|a| a.declared(&ctx.dirs))
+    })
 }
 
 /// External entries: per (class, direction, addresses), or per

@@ -55,6 +55,9 @@
     });
     return d;
   }
+  function more(boxes, n) {
+    if (n) boxes.push(el("p", "more", "and " + n + " more class pairs; ask netpolgen check about any of them."));
+  }
   function show(heading, boxes) {
     title.textContent = heading;
     body.textContent = "";
@@ -69,6 +72,7 @@
     var few = e.pairs.length + e.ext.length <= 3;
     var boxes = e.pairs.map(function (p) { return pairBox(p, few); })
       .concat(e.ext.map(function (x) { return extBox(x, few); }));
+    more(boxes, e.more);
     show(e.from + " -> " + e.to + ": " + e.ports + " (" + e.kind + (diff ? ", " + e.change : "") + ")", boxes);
   }
   function showNode(node) {
@@ -102,6 +106,7 @@
     var few = cell.pairs.length + cell.ext.length <= 3;
     cell.pairs.forEach(function (p) { boxes.push(pairBox(p, few)); });
     cell.ext.forEach(function (x) { boxes.push(extBox(x, few)); });
+    more(boxes, cell.more);
     if (cell.denied) {
       var dn = cell.denied, f = data.classes[dn.from], t = data.classes[dn.to];
       var d = el("details");
