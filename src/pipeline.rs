@@ -10,13 +10,17 @@
 //! Files are read only through a [`Files`], so the whole pipeline runs on
 //! the real disk (`crate::io::Disk`) or in memory alike.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::engine::RuleRef;
 use crate::k8s::{NetworkPolicy, PolicyType};
 use crate::model::{self, Model};
-use crate::render::{self, Origins, templates};
+use crate::render::{self, Origins, templates, windows};
 use crate::spec::files::Files;
 use crate::spec::{self, Input, Loaded, detect};
 use crate::{proof, verify};
@@ -26,9 +30,41 @@ use crate::{proof, verify};
 pub struct Rendered {
     pub loaded: Loaded,
     pub model: Model,
+    /// The policies always in force.
     pub policies: Vec<NetworkPolicy>,
+    /// Each window's policies, in force only while it is open.
+    pub windows: BTreeMap<String, Vec<NetworkPolicy>>,
+    /// What opens and closes the windows in the cluster.
+    pub machinery: Vec<Value>,
     /// The template and document each policy came from, by name.
     pub origins: Origins,
+}
+
+impl Rendered {
+    /// Everything the render writes: the policies, then the windows'
+    /// objects.
+    pub fn manifests(&self) -> Vec<Value> {
+        let mut out: Vec<Value> = self
+            .policies
+            .iter()
+            .map(|p| serde_json::to_value(p).expect("policies serialize"))
+            .collect();
+        out.extend(self.machinery.iter().cloned());
+        out
+    }
+
+    /// The policies in force at `t`: those always in force and those of
+    /// every window open at `t`, sorted by name.
+    pub fn at(&self, t: DateTime<Utc>) -> Vec<NetworkPolicy> {
+        let mut out = self.policies.clone();
+        for (name, policies) in &self.windows {
+            if self.model.windows[name].cron.open_at(t).is_some() {
+                out.extend(policies.iter().cloned());
+            }
+        }
+        out.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        out
+    }
 }
 
 /// The NetworkPolicySet at `path`: a file, or the one in a directory.
@@ -62,11 +98,21 @@ pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Erro
     let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
     let templates = templates::load(&loaded.template_dirs, files)?;
     let (policies, origins) = render::render(&model, &templates)?;
-    check(&loaded, &model, &policies, &origins)?;
+    let split = windows::split(&model, policies);
+    check_states(&loaded, &model, &split, &origins)?;
+    let image = loaded
+        .set
+        .spec
+        .window_runner
+        .as_ref()
+        .and_then(|r| r.image.as_deref());
+    let machinery = windows::machinery(&model, &split, image);
     Ok(Rendered {
         loaded,
         model,
-        policies,
+        policies: split.policies,
+        windows: split.windows,
+        machinery,
         origins,
     })
 }
@@ -83,6 +129,51 @@ pub fn unverified(
     Ok((model, policies))
 }
 
+/// Verifies every state the windows can be in: all closed (the policies
+/// always in force admit exactly the flows without a window), and each
+/// window open alone (with its policies, exactly those flows and its own).
+fn check_states(
+    loaded: &Loaded,
+    model: &Model,
+    split: &windows::Split,
+    origins: &Origins,
+) -> Result<(), Errors> {
+    if model.windows.is_empty() {
+        return check(loaded, model, &split.policies, origins, "", true);
+    }
+    let state = |open: Option<&str>| {
+        let mut m = model.clone();
+        m.flows
+            .retain(|f| f.window.is_none() || f.window.as_deref() == open);
+        m
+    };
+    let mut errors = Vec::new();
+    let closed = check(
+        loaded,
+        &state(None),
+        &split.policies,
+        origins,
+        " (all windows closed)",
+        true,
+    );
+    errors.extend(closed.err().into_iter().flat_map(|e| e.0));
+    for (name, own) in &split.windows {
+        let mut policies = split.policies.clone();
+        policies.extend(own.iter().cloned());
+        let label = format!(" (window {name} open)");
+        let open = check(
+            loaded,
+            &state(Some(name)),
+            &policies,
+            origins,
+            &label,
+            false,
+        );
+        errors.extend(open.err().into_iter().flat_map(|e| e.0));
+    }
+    Errors::check(errors)
+}
+
 /// The verification stage: the proof that the policies admit exactly
 /// the declared flows, then the `expect` entries. A missing flow is placed
 /// on the flow; an over-permissive one on the rule of the template output
@@ -92,6 +183,8 @@ fn check(
     model: &Model,
     policies: &[NetworkPolicy],
     origins: &Origins,
+    state: &str,
+    expects: bool,
 ) -> Result<(), Errors> {
     let map = &loaded.map;
     let flows = FieldPath::keys(&["spec", "flows"]);
@@ -100,7 +193,7 @@ fn check(
         .violations
         .iter()
         .map(|v| {
-            let message = format!("verification failed: {v}");
+            let message = format!("verification failed{state}: {v}");
             match (&v.kind, &v.flow, v.rules.first()) {
                 (proof::Kind::Missing, Some(flow), _) if is_dns(model, flow) => map.error(
                     dns_field(loaded),
@@ -120,13 +213,18 @@ fn check(
     if proof.omitted > 0 {
         errors.push(
             Diagnostic::error(format!(
-                "verification failed: ... and {} more violations",
+                "verification failed{state}: ... and {} more violations",
                 proof.omitted
             ))
             .in_file(map.locate(&flows).0),
         );
     }
-    errors.extend(verify::expects(model, policies).into_iter().map(|f| {
+    let found = if expects {
+        verify::expects(model, policies)
+    } else {
+        Vec::new()
+    };
+    errors.extend(found.into_iter().map(|f| {
         let at = FieldPath::keys(&["spec", "expect"]).index(f.expect().unwrap_or_default());
         map.error(at, f.to_string())
     }));

@@ -1,6 +1,7 @@
 //! `netpolgen analyze`: the connectivity of any manifests (and of
 //! NetworkPolicySets, on their own workloads), streamed to stdout.
 
+use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
 use super::input::{self, Input};
@@ -34,6 +35,11 @@ pub struct AnalyzeArgs {
     pub skip_invalid: bool,
     #[command(flatten)]
     pub graph: formats::GraphArgs,
+    /// The policies in force at TIME (RFC 3339, or `now`): each window's
+    /// policies when it is open, and no window CronJobs. Without it, every
+    /// window is closed.
+    #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Warnings for the parts of policies the API server would reject: the
@@ -55,8 +61,13 @@ pub fn spec_warnings(input: &Input) -> String {
 }
 
 /// The input, or the outcome when it cannot be analyzed at all.
-pub fn read(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Input, Outcome> {
-    let input = input::load(paths, root, ctx)?;
+pub fn read(
+    paths: &[PathBuf],
+    at: Option<DateTime<Utc>>,
+    root: Option<&Path>,
+    ctx: &Ctx<'_>,
+) -> Result<Input, Outcome> {
+    let input = input::load(paths, at, root, ctx)?;
     if let Err(e) = input.require_workloads() {
         let mut o = Outcome::io_failed(ctx, &e);
         o.stderr.insert_str(0, &problems_text(&input, ctx));
@@ -76,7 +87,7 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
         Ok(g) => g,
         Err(e) => return Outcome::usage(e),
     };
-    let input = match read(&args.paths, root, ctx) {
+    let input = match read(&args.paths, args.at, root, ctx) {
         Ok(i) => i,
         Err(o) => return o,
     };

@@ -125,5 +125,5 @@ fn render(dir: &Path, root: &Path, values: Option<&str>) -> Result<String, Failu
         input = argocd::values_layer(&input, v).map_err(Failure::Input)?;
     }
     let rendered = pipeline::render_input(&disk, input).map_err(Failure::Input)?;
-    Ok(policies::to_string(&rendered.policies, Format::Yaml))
+    Ok(policies::rendered(&rendered, Format::Yaml))
 }

@@ -39,6 +39,11 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short, default_value = "text", value_parser = formats::parser(&report::check::FORMATS))]
     pub output: Format,
+    /// The policies in force at TIME (RFC 3339, or `now`): each window's
+    /// policies when it is open, and no window CronJobs. Without it, every
+    /// window is closed.
+    #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The pure twin of [`run`]: the explanation and whether it is allowed.
@@ -71,7 +76,7 @@ pub fn check_manifests(m: &Manifests, args: &CheckArgs) -> Result<(Vec<u8>, bool
 
 /// Runs `check`.
 pub fn run(args: &CheckArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
-    let input = match read(&args.paths, root, ctx) {
+    let input = match read(&args.paths, args.at, root, ctx) {
         Ok(i) => i,
         Err(o) => return o,
     };

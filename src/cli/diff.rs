@@ -52,6 +52,10 @@ pub struct DiffArgs {
     pub no_normalize: bool,
     #[command(flatten)]
     pub graph: formats::GraphArgs,
+    /// Compare the policies in force at TIME (RFC 3339, or `now`): each
+    /// window's policies when it is open, no window CronJobs.
+    #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 enum Failure {
@@ -106,7 +110,7 @@ fn run_pair(
         (Some(rev), [path]) => {
             let revision = Revision::extract(rev, path, root)?;
             let a = if revision.exists() {
-                Reader::new(args.kustomize, revision.root.as_deref())
+                Reader::new(args.kustomize, revision.root.as_deref(), args.at)
                     .side(&revision.path, &revision.label)?
             } else {
                 let mut empty = Side::build(&revision.label, &[])?;
@@ -115,7 +119,8 @@ fn run_pair(
                     .push(format!("{} does not exist at {rev}", path.display()));
                 empty
             };
-            let b = Reader::new(args.kustomize, root).side(path, &path.display().to_string())?;
+            let b = Reader::new(args.kustomize, root, args.at)
+                .side(path, &path.display().to_string())?;
             (a, b)
         }
         (Some(_), paths) => {
@@ -125,7 +130,7 @@ fn run_pair(
             )));
         }
         (None, [pa, pb]) => {
-            let mut reader = Reader::new(args.kustomize, root);
+            let mut reader = Reader::new(args.kustomize, root, args.at);
             let a = reader.side(pa, &pa.display().to_string())?;
             let b = reader.side(pb, &pb.display().to_string())?;
             (a, b)
@@ -176,7 +181,7 @@ fn run_all(
             args.output, args.output
         )));
     }
-    let envs = Reader::new(args.kustomize, root).environments(dir)?;
+    let envs = Reader::new(args.kustomize, root, args.at).environments(dir)?;
     let sides: Vec<&Side> = envs.iter().map(|(_, s)| s).collect();
     let normalize = normalize(args, &sides)?;
     let t = all::table(&envs, normalize);

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+
 use super::render::render_one;
 use super::{Ctx, Outcome};
 use crate::diag::{Diagnostic, Errors};
@@ -26,7 +28,14 @@ pub struct Input {
 }
 
 /// Reads `paths` (stdin when none).
-pub fn load(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Input, Outcome> {
+/// Intents stand for the policies in force at `at` (every window closed
+/// without it).
+pub fn load(
+    paths: &[PathBuf],
+    at: Option<DateTime<Utc>>,
+    root: Option<&Path>,
+    ctx: &Ctx<'_>,
+) -> Result<Input, Outcome> {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -52,7 +61,11 @@ pub fn load(paths: &[PathBuf], root: Option<&Path>, ctx: &Ctx<'_>) -> Result<Inp
     for path in &intents {
         let r = render_one(path, root).map_err(|f| Outcome::failure(ctx, &f))?;
         let (namespaces, workloads) = cluster::workloads(&r.model);
-        m.add_intent(r.loaded.map.top(), &r.policies, &namespaces, &workloads);
+        let policies = match at {
+            Some(t) => r.at(t),
+            None => r.policies.clone(),
+        };
+        m.add_intent(r.loaded.map.top(), &policies, &namespaces, &workloads);
     }
     Ok(Input {
         m,

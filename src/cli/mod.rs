@@ -8,6 +8,7 @@
 
 mod analyze;
 mod argocd;
+mod at;
 mod check;
 mod completion;
 mod diff;
@@ -17,6 +18,7 @@ mod lint;
 mod plugin;
 mod post_render;
 mod render;
+mod windows;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -84,6 +86,8 @@ enum Command {
     Lint(lint::LintArgs),
     /// Text and connectivity diff of two renders, environments or revisions.
     Diff(diff::DiffArgs),
+    /// The maintenance windows of a NetworkPolicySet: next openings, flows.
+    Windows(windows::WindowsArgs),
     /// Helm post-renderer: chart manifests in, the same plus NetworkPolicies out.
     PostRender(post_render::PostRenderArgs),
     /// The Argo CD Config Management Plugin (discover and generate).
@@ -203,6 +207,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
         Some(Command::Check(args)) => check::run(&args, root, &mut ctx),
         Some(Command::Lint(args)) => lint::run(&args, root, &mut ctx),
         Some(Command::Diff(args)) => diff::run(&args, root, &mut ctx),
+        Some(Command::Windows(args)) => windows::run(&args, root, &mut ctx),
         Some(Command::PostRender(args)) => post_render::run(&args, root, &mut ctx),
         Some(Command::Argocd(cmd)) => argocd::run(&cmd, root, &mut ctx),
         Some(Command::Completion(args)) => completion::run(&args, &mut ctx),

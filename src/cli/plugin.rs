@@ -64,7 +64,7 @@ pub fn exec_plugin(config: &Path, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Out
         pipeline::render_input(&disk, input)
     })();
     match rendered {
-        Ok(r) => match ctx.emit(policies::to_string(&r.policies, Format::Yaml).as_bytes()) {
+        Ok(r) => match ctx.emit(policies::rendered(&r, Format::Yaml).as_bytes()) {
             Ok(()) => Outcome::ok(),
             Err(o) => o,
         },

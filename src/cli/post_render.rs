@@ -45,7 +45,7 @@ pub fn run(args: &PostRenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Out
         Ok(t) => t,
         Err(e) => return Outcome::usage(format!("reading stdin: {e}")),
     };
-    let out = match helm::post_render(&input, &rendered.policies) {
+    let out = match helm::post_render(&input, &rendered.policies, &rendered.machinery) {
         Ok(out) => out,
         Err(errors) => return Outcome::failed(ctx, &errors),
     };

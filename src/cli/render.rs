@@ -36,18 +36,28 @@ pub struct RenderArgs {
     /// With --out-dir: write nothing; exit 1 with a diff when DIR is stale.
     #[arg(long)]
     pub check: bool,
+    /// The policies in force at TIME (RFC 3339, or `now`): each window's
+    /// policies when it is open, and no window CronJobs. A preview: never for --out-dir.
+    #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Runs `netpolgen render`.
 pub fn run(args: &RenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
     match (&args.out_dir, args.check, args.paths.as_slice()) {
+        (Some(_), _, _) if args.at.is_some() => Outcome::usage(
+            "--at previews one moment on stdout; an output directory holds what the cluster runs",
+        ),
         (Some(dir), check, paths) => out_dir(dir, check, paths, root, ctx),
         (None, true, _) => {
             Outcome::usage("--check compares an output directory: add --out-dir DIR")
         }
         (None, false, [path]) => match render_one(path, root) {
             Ok(r) => {
-                let text = policies::to_string(&r.policies, args.output);
+                let text = match args.at {
+                    Some(t) => policies::to_string(&r.at(t), args.output),
+                    None => policies::rendered(&r, args.output),
+                };
                 match ctx.emit(text.as_bytes()) {
                     Ok(()) => Outcome::ok(),
                     Err(o) => o,

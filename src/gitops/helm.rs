@@ -51,7 +51,11 @@ impl PostRendered {
 /// input is not a stream of objects, when a chart NetworkPolicy has the
 /// name of a generated one in the same namespace, or when the result would
 /// be empty (Helm 4 rejects empty post-renderer output).
-pub fn post_render(input: &str, policies: &[NetworkPolicy]) -> Result<PostRendered, Errors> {
+pub fn post_render(
+    input: &str,
+    policies: &[NetworkPolicy],
+    machinery: &[Value],
+) -> Result<PostRendered, Errors> {
     let docs = yaml::parse_documents(input).map_err(|e| {
         Diagnostic::error(format!("invalid YAML from the chart: {}", e.message))
             .in_file(STDIN)
@@ -111,7 +115,8 @@ pub fn post_render(input: &str, policies: &[NetworkPolicy]) -> Result<PostRender
             p
         })
         .collect();
-    let stream = yaml::to_stream(&generated);
+    let mut stream = yaml::to_stream(&generated);
+    stream.push_str(&yaml::to_stream(machinery));
     // Appending after a chart that ends without a newline would change
     // its last value (a block scalar `|` would gain a line break): then the
     // policies go first and the chart's bytes follow, untouched.
@@ -193,7 +198,7 @@ mod tests {
 
     #[test]
     fn chart_documents_pass_through_byte_for_byte() {
-        let rendered = post_render(CHART, &[policy("p")]).unwrap();
+        let rendered = post_render(CHART, &[policy("p")], &[]).unwrap();
         assert_eq!(rendered.chart(), CHART);
         assert!(rendered.generated().starts_with("---\n"));
         let out = rendered.output;
@@ -207,7 +212,7 @@ mod tests {
     #[test]
     fn a_missing_final_newline_keeps_the_last_value() {
         let chart = CHART.trim_end();
-        let out = post_render(chart, &[policy("p")]).unwrap();
+        let out = post_render(chart, &[policy("p")], &[]).unwrap();
         assert_eq!(out.chart(), chart);
         assert!(out.output.ends_with(chart));
         let docs = yaml::parse_documents(&out.output).unwrap();
@@ -216,7 +221,7 @@ mod tests {
         // A block scalar without a final newline stays at the very end, so
         // it keeps its value (tests/helm.rs reads it with PyYAML).
         let block = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  b: |\n    line";
-        let out = post_render(block, &[policy("p")]).unwrap();
+        let out = post_render(block, &[policy("p")], &[]).unwrap();
         assert_eq!(out.chart(), block);
         assert!(
             out.output.ends_with(&format!("---\n{block}")),
@@ -228,7 +233,7 @@ mod tests {
     #[test]
     fn helm4_input_gets_filenames_for_generated_policies() {
         let input = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n    postrenderer.helm.sh/postrender-filename: 'templates/cm.yaml'\n";
-        let out = post_render(input, &[policy("p")]).unwrap().output;
+        let out = post_render(input, &[policy("p")], &[]).unwrap().output;
         let docs = yaml::parse_documents(&out).unwrap();
         assert_eq!(
             docs[1]["metadata"]["annotations"][FILENAME_ANNOTATION],
@@ -240,29 +245,33 @@ mod tests {
     #[test]
     fn a_chart_policy_of_the_same_name_is_an_error() {
         let input = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  annotations: {postrenderer.helm.sh/postrender-filename: templates/np.yaml}\nspec: {}\n";
-        let err = post_render(input, &[policy("p")]).unwrap_err().to_string();
+        let err = post_render(input, &[policy("p")], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("stdin:5:"), "{err}");
         assert!(err.contains("(in templates/np.yaml)"), "{err}");
         // Another namespace is another object.
         let other = input.replace("  name: p\n", "  name: p\n  namespace: elsewhere\n");
-        assert!(post_render(&other, &[policy("p")]).is_ok());
+        assert!(post_render(&other, &[policy("p")], &[]).is_ok());
     }
 
     #[test]
     fn non_objects_and_empty_results_are_errors() {
-        let err = post_render("a: 1\n", &[policy("p")])
+        let err = post_render("a: 1\n", &[policy("p")], &[])
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("stdin:1: document 1 is not a Kubernetes object"),
             "{err}"
         );
-        let err = post_render("kind: [\n", &[]).unwrap_err().to_string();
+        let err = post_render("kind: [\n", &[], &[]).unwrap_err().to_string();
         assert!(err.contains("invalid YAML"), "{err}");
-        let err = post_render("# nothing\n", &[]).unwrap_err().to_string();
+        let err = post_render("# nothing\n", &[], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nothing to output"), "{err}");
         // An empty chart with policies is fine.
-        let only = post_render("", &[policy("p")]).unwrap();
+        let only = post_render("", &[policy("p")], &[]).unwrap();
         assert_eq!((only.chart(), only.generated.start), ("", 0));
         assert!(only.generated().starts_with("---\n"));
     }

@@ -98,7 +98,7 @@ pub fn out_file(rendered: &Rendered) -> Result<OutFile, Errors> {
             .into());
     }
     let mut text = header(rendered);
-    text.push_str(&policies::to_string(&rendered.policies, Format::Yaml));
+    text.push_str(&policies::rendered(rendered, Format::Yaml));
     Ok(OutFile {
         name: format!("{stem}.yaml"),
         source: loaded.map.top().to_string(),

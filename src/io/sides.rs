@@ -4,6 +4,7 @@
 //! manifests; `-` is a stream on stdin. [`super::git`] extracts a revision
 //! to read the same way.
 
+use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
 use super::kustomize::{self, Builder};
@@ -21,14 +22,17 @@ pub struct Reader {
     pub kustomize: bool,
     /// `--root`: the repository root paths may not leave.
     pub root: Option<PathBuf>,
+    /// `--at`: the policies in force then, instead of the whole render.
+    pub at: Option<DateTime<Utc>>,
     builder: Builder,
 }
 
 impl Reader {
-    pub fn new(kustomize: bool, root: Option<&Path>) -> Reader {
+    pub fn new(kustomize: bool, root: Option<&Path>, at: Option<DateTime<Utc>>) -> Reader {
         Reader {
             kustomize,
             root: root.map(Path::to_path_buf),
+            at,
             builder: Builder::default(),
         }
     }
@@ -153,14 +157,23 @@ impl Reader {
         let disk = self.disk(path)?;
         let rendered = pipeline::render_path(&disk, path).map_err(Failure::Input)?;
         let display = rendered.loaded.map.top().to_string();
-        let docs = rendered
-            .policies
-            .iter()
+        // Everything the render writes (the windows' objects too), or the
+        // policies in force at `--at`.
+        let values: Vec<serde_json::Value> = match self.at {
+            Some(t) => rendered
+                .at(t)
+                .iter()
+                .map(|p| serde_json::to_value(p).expect("a NetworkPolicy is plain data"))
+                .collect(),
+            None => rendered.manifests(),
+        };
+        let docs = values
+            .into_iter()
             .enumerate()
-            .map(|(index, p)| Doc {
+            .map(|(index, value)| Doc {
                 file: display.clone(),
                 index,
-                value: serde_json::to_value(p).expect("a NetworkPolicy is plain data"),
+                value,
             })
             .collect();
         Ok(Unit {

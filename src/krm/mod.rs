@@ -17,7 +17,7 @@ pub use list::{ResourceList, STDIN, parse};
 pub use validate::validate;
 
 use crate::diag::{Diagnostic, Errors, FieldPath, ResourceRef, Status};
-use crate::k8s::{NetworkPolicy, yaml};
+use crate::k8s::yaml;
 use crate::pipeline;
 use crate::spec::files::Files;
 use crate::spec::{API_VERSION, Input, KIND, detect};
@@ -47,10 +47,13 @@ pub fn process(input: &str, files: &dyn Files, dir: &Path) -> Processed {
         Err(d) => return finish(&ResourceList::empty(), Vec::new(), vec![*d]),
     };
     match render(&list, files, dir) {
-        Ok(policies) => {
-            let count = policies.len();
+        Ok(objects) => {
+            let count = objects
+                .iter()
+                .filter(|o| o["kind"] == "NetworkPolicy")
+                .count();
             let mut items = list.items.clone();
-            for p in policies {
+            for p in objects {
                 upsert(&mut items, p);
             }
             let done = Diagnostic::info(format!("rendered {count} NetworkPolicies"));
@@ -87,11 +90,7 @@ impl ResourceList {
     }
 }
 
-fn render(
-    list: &ResourceList,
-    files: &dyn Files,
-    dir: &Path,
-) -> Result<Vec<NetworkPolicy>, Errors> {
+fn render(list: &ResourceList, files: &dyn Files, dir: &Path) -> Result<Vec<Value>, Errors> {
     let config = list.function_config.as_ref().ok_or_else(|| {
         Diagnostic::error(format!(
             "no functionConfig: give a {KIND} ({API_VERSION}) as the function's config"
@@ -142,7 +141,7 @@ fn render(
         path: None,
     };
     pipeline::render_input(files, input)
-        .map(|r| r.policies)
+        .map(|r| r.manifests())
         .map_err(attach)
 }
 
@@ -153,8 +152,7 @@ fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
 /// Adds a rendered policy, replacing an item with the same identity in
 /// place (keeping its tracking annotations, so kpt writes it back to the
 /// same file) so that running the function twice changes nothing.
-fn upsert(items: &mut Vec<Value>, policy: NetworkPolicy) {
-    let mut value = serde_json::to_value(&policy).expect("policies serialize");
+fn upsert(items: &mut Vec<Value>, mut value: Value) {
     let same = |item: &Value| {
         item.get("kind") == value.get("kind")
             && item.get("apiVersion") == value.get("apiVersion")

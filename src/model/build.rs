@@ -6,6 +6,7 @@ use super::dns;
 use super::ends::Ctx;
 use super::naming;
 use super::ports::{self, PortRef};
+use super::windows;
 use super::{Expect, Flow, Model, Target};
 use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::k8s::{Labels, PolicyType, names};
@@ -13,8 +14,9 @@ use crate::spec::{self, NetworkPolicySet};
 
 /// Builds the model, collecting every problem instead of stopping at the first.
 pub fn build(set: &NetworkPolicySet) -> Result<Model, Errors> {
+    let set = windows::with_runner(set);
     let mut b = Builder {
-        set,
+        set: &set,
         errors: Vec::new(),
     };
     let model = b.model();
@@ -92,6 +94,7 @@ impl Builder<'_> {
             }
         }
         ctx.egress_for_isolated_sources(&mut flows, &suffix);
+        let windows = self.windows(&flows, &suffix);
         let dns_sources = Self::dns_sources(&flows, &default_deny);
         if !dns_sources.is_empty()
             && !self.dns_name_taken()
@@ -138,6 +141,7 @@ impl Builder<'_> {
             groups,
             peers,
             flows,
+            windows,
             expects,
             values: match &spec.values {
                 serde_json::Value::Null => serde_json::Value::Object(Default::default()),
@@ -324,6 +328,7 @@ impl Builder<'_> {
             ingress_name,
             egress_name,
             dns: false,
+            window: flow.window.clone(),
         })
     }
 }

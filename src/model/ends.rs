@@ -63,7 +63,14 @@ impl Ctx<'_> {
         match t {
             Target::Service(s) => vec![s.as_str()],
             Target::Group(g) => self.groups[g].members.iter().map(String::as_str).collect(),
-            Target::All => self.services.keys().map(String::as_str).collect(),
+            // The window runner serves nothing: "*" stands for the
+            // services the set declares.
+            Target::All => self
+                .services
+                .keys()
+                .map(String::as_str)
+                .filter(|s| *s != super::windows::RUNNER)
+                .collect(),
             Target::Peer(_) => Vec::new(),
         }
     }

@@ -10,6 +10,7 @@ mod entities;
 pub mod naming;
 pub mod ports;
 pub mod schedule;
+pub mod windows;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ use crate::k8s::{LabelSelector, Labels, Peer as K8sPeer, PolicyPort, PolicyType,
 pub use crate::k8s::NAMESPACE_NAME_LABEL;
 pub use build::build;
 pub use ports::PortRef;
+pub use windows::Window;
 
 /// Everything a template may use.
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +37,8 @@ pub struct Model {
     pub groups: BTreeMap<String, Group>,
     pub peers: BTreeMap<String, Peer>,
     pub flows: Vec<Flow>,
+    /// `spec.windows`, by name.
+    pub windows: BTreeMap<String, Window>,
     #[serde(skip)]
     pub expects: Vec<Expect>,
     pub values: serde_json::Value,
@@ -127,6 +131,8 @@ pub struct Flow {
     pub egress_name: Option<String>,
     /// The flow `spec.dns` adds: to the DNS servers, on the DNS ports.
     pub dns: bool,
+    /// The window of `spec.windows` it is open in; `None`: always.
+    pub window: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@
 
 pub mod collect;
 pub mod templates;
+pub mod windows;
 
 use crate::diag::Errors;
 use crate::k8s::NetworkPolicy;

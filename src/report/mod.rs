@@ -22,6 +22,7 @@ pub mod diff;
 pub mod graph;
 pub mod lint;
 pub mod policies;
+pub mod windows;
 
 use std::fmt;
 use std::io;

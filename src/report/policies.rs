@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{Format, Options, unsupported};
 use crate::k8s::yaml;
+use crate::pipeline::Rendered;
 
 /// The formats `render` writes.
 pub const FORMATS: [Format; 2] = [Format::Yaml, Format::Json];
@@ -25,6 +26,16 @@ pub fn write<T: Serialize + Sync>(
             out,
         ),
         other => Err(unsupported("policies", other)),
+    }
+}
+
+/// What a render writes, as text: its policies, then the objects that
+/// open and close its windows.
+pub fn rendered(r: &Rendered, format: Format) -> String {
+    if r.machinery.is_empty() {
+        to_string(&r.policies, format)
+    } else {
+        to_string(&r.manifests(), format)
     }
 }
 

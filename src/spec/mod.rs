@@ -216,6 +216,22 @@ pub struct WindowRunner {
     /// An image with `sh`, `date` and `kubectl`.
     #[serde(default)]
     pub image: Option<String>,
+    /// Where the runner reaches the API server when egress is denied: the
+    /// addresses of its endpoints (`kubectl get endpoints kubernetes -n
+    /// default`) and ports (default 443 and 6443, TCP).
+    #[serde(default)]
+    pub api_server: Option<ApiServer>,
+}
+
+/// The API server's addresses, as the window runner's egress needs them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiServer {
+    pub cidr: String,
+    #[serde(default)]
+    pub except: Vec<String>,
+    #[serde(default)]
+    pub ports: Vec<PortValue>,
 }
 
 /// An assertion on the rendered result.

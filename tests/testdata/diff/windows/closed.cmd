@@ -1,0 +1,5 @@
+diff
+-o
+json
+../../../../overlays/prod
+../../../../examples/alt-las-maintenance

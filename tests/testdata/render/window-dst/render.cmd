@@ -1,0 +1,4 @@
+render
+--root
+.
+netpolset.yaml

@@ -1,0 +1,4 @@
+render
+--at
+next-saturday
+../../../../examples/alt-las-maintenance

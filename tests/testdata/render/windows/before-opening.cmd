@@ -1,0 +1,4 @@
+render
+--at
+2026-12-05T00:59:59Z
+../../../../examples/alt-las-maintenance

@@ -1,0 +1,4 @@
+render
+--at
+2026-12-05T01:00:00Z
+../../../../examples/alt-las-maintenance
