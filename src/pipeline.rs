@@ -21,7 +21,7 @@ use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::engine::RuleRef;
 use crate::k8s::{NetworkPolicy, PolicyType};
 use crate::model::{self, Model};
-use crate::render::{self, Origins, templates, windows};
+use crate::render::{self, CiliumRendered, Origins, templates, windows};
 use crate::spec::files::Files;
 use crate::spec::{self, Input, Loaded, detect};
 use crate::{proof, verify};
@@ -31,8 +31,10 @@ use crate::{proof, verify};
 pub struct Rendered {
     pub loaded: Loaded,
     pub model: Model,
-    /// The policies always in force.
+    /// The policies always in force (kubernetes backend).
     pub policies: Vec<NetworkPolicy>,
+    /// What the cilium backend renders (empty with the kubernetes backend).
+    pub cilium: Vec<CiliumRendered>,
     /// Each window's policies, in force only while it is open.
     pub windows: BTreeMap<String, Vec<NetworkPolicy>>,
     /// What opens and closes the windows in the cluster.
@@ -45,11 +47,12 @@ impl Rendered {
     /// Everything the render writes: the policies, then the windows'
     /// objects.
     pub fn manifests(&self) -> Vec<Value> {
-        let mut out: Vec<Value> = self
-            .policies
-            .iter()
-            .map(|p| serde_json::to_value(p).expect("policies serialize"))
-            .collect();
+        let mut out = render::Output {
+            policies: self.policies.clone(),
+            cilium: self.cilium.clone(),
+            origins: Origins::new(),
+        }
+        .documents();
         out.extend(self.machinery.iter().cloned());
         out
     }
@@ -97,11 +100,24 @@ pub fn render_input(files: &dyn Files, input: Input) -> Result<Rendered, Errors>
 /// Models, renders and verifies a loaded configuration.
 pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Errors> {
     let model = Arc::new(model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?);
-    let templates = templates::load(&loaded.template_dirs, files)?;
-    let (policies, origins) = render::render(&model, &templates)?;
+    let templates = templates::load_for(&loaded.template_dirs, files, model.backend)?;
+    let out = render::render_backend(&model, &templates)?;
     // The templates' context is gone with the render: nothing is cloned.
     let model = Arc::unwrap_or_clone(model);
-    let split = windows::split(&model, policies);
+    if model.backend == spec::Backend::Cilium {
+        check_cilium(&loaded, &model, &out)?;
+        return Ok(Rendered {
+            loaded,
+            model,
+            policies: Vec::new(),
+            cilium: out.cilium,
+            windows: BTreeMap::new(),
+            machinery: Vec::new(),
+            origins: out.origins,
+        });
+    }
+    let origins = out.origins;
+    let split = windows::split(&model, out.policies);
     check_states(&loaded, &model, &split, &origins)?;
     let image = loaded
         .set
@@ -114,6 +130,7 @@ pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Erro
         loaded,
         model,
         policies: split.policies,
+        cilium: Vec::new(),
         windows: split.windows,
         machinery,
         origins,
@@ -127,8 +144,11 @@ pub fn unverified(
     loaded: &Loaded,
 ) -> Result<(Model, Vec<NetworkPolicy>), Errors> {
     let model = Arc::new(model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?);
-    let templates = templates::load(&loaded.template_dirs, files)?;
-    let (policies, _) = render::render(&model, &templates)?;
+    let templates = templates::load_for(&loaded.template_dirs, files, model.backend)?;
+    let out = render::render_backend(&model, &templates)?;
+    let mut policies = out.policies;
+    let cilium: Vec<_> = out.cilium.into_iter().map(|c| c.policy).collect();
+    policies.extend(proof::cilium::network_policies(&cilium, &model.namespace));
     Ok((Arc::unwrap_or_clone(model), policies))
 }
 
@@ -142,7 +162,7 @@ fn check_states(
     origins: &Origins,
 ) -> Result<(), Errors> {
     if model.windows.is_empty() {
-        return check(loaded, model, &split.policies, origins, "", true);
+        return check(loaded, model, &split.policies, origins, "", true, &[]);
     }
     let state = |open: Option<&str>| {
         let mut m = model.clone();
@@ -158,6 +178,7 @@ fn check_states(
         origins,
         " (all windows closed)",
         true,
+        &[],
     );
     errors.extend(closed.err().into_iter().flat_map(|e| e.0));
     for (name, own) in &split.windows {
@@ -171,9 +192,35 @@ fn check_states(
             origins,
             &label,
             false,
+            &[],
         );
         errors.extend(open.err().into_iter().flat_map(|e| e.0));
     }
+    Errors::check(errors)
+}
+
+/// The verification of a Cilium render: the proof on the NetworkPolicies
+/// that admit the same at L3 and L4, then the HTTP, FQDN and DNS rules.
+fn check_cilium(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Errors> {
+    let origins = &out.origins;
+    let cilium: Vec<_> = out.cilium.iter().map(|c| c.policy.clone()).collect();
+    let translated = proof::cilium::network_policies(&cilium, &model.namespace);
+    let l3 = check(loaded, model, &translated, origins, "", true, &out.cilium);
+    let mut errors: Vec<Diagnostic> = l3.err().into_iter().flat_map(|e| e.0).collect();
+    let map = &loaded.map;
+    let flows = FieldPath::keys(&["spec", "flows"]);
+    errors.extend(proof::cilium::l7(model, &cilium).into_iter().map(|v| {
+        let message = format!("verification failed: {v}");
+        match (&v.rule, &v.flow) {
+            (Some((policy, path)), _) if origins.contains_key(policy) => Diagnostic::error(message)
+                .in_file(origins[policy].clone())
+                .at_field(FieldPath::parse(path)),
+            (_, Some(flow)) if loaded.set.spec.flows.contains_key(flow) => {
+                map.error(flows.key(flow), message)
+            }
+            _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
+        }
+    }));
     Errors::check(errors)
 }
 
@@ -188,6 +235,7 @@ fn check(
     origins: &Origins,
     state: &str,
     expects: bool,
+    cilium: &[CiliumRendered],
 ) -> Result<(), Errors> {
     let map = &loaded.map;
     let flows = FieldPath::keys(&["spec", "flows"]);
@@ -206,7 +254,7 @@ fn check(
                 (proof::Kind::Extra, _, Some(rule)) => match origins.get(&rule.policy.name) {
                     Some(origin) => Diagnostic::error(message)
                         .in_file(origin.clone())
-                        .at_field(rule_field(rule)),
+                        .at_field(rule_field(rule, cilium)),
                     None => Diagnostic::error(message).in_file(map.locate(&flows).0),
                 },
                 _ => Diagnostic::error(message).in_file(map.locate(&flows).0),
@@ -249,12 +297,24 @@ fn dns_field(loaded: &Loaded) -> FieldPath {
     FieldPath::keys(&["spec", key])
 }
 
-/// `spec.ingress[R].from[P]` of a rule reference.
-fn rule_field(rule: &RuleRef) -> FieldPath {
-    let (list, peers) = match rule.direction {
+/// `spec.ingress[R].from[P]` of a rule reference; for a rendered
+/// CiliumNetworkPolicy, the L3 field of the rule (`fromEndpoints`, ...).
+fn rule_field(rule: &RuleRef, cilium: &[CiliumRendered]) -> FieldPath {
+    let (list, mut peers) = match rule.direction {
         PolicyType::Ingress => ("ingress", "from"),
         PolicyType::Egress => ("egress", "to"),
     };
+    let cilium_rule = cilium
+        .iter()
+        .find(|c| c.name() == rule.policy.name)
+        .and_then(|c| c.policy.specs.first())
+        .and_then(|s| match rule.direction {
+            PolicyType::Ingress => s.ingress.get(rule.rule),
+            PolicyType::Egress => s.egress.get(rule.rule),
+        });
+    if let Some(field) = cilium_rule.and_then(|r| r.peers.first()).map(|p| p.field) {
+        peers = field;
+    }
     let at = FieldPath::keys(&["spec", list]).index(rule.rule);
     match rule.peer {
         Some(p) => at.key(peers).index(p),

@@ -66,6 +66,8 @@ pub fn load(
             None => r.policies.clone(),
         };
         m.add_intent(r.loaded.map.top(), &policies, &namespaces, &workloads);
+        let cilium: Vec<_> = r.cilium.iter().map(|c| c.policy.clone()).collect();
+        m.add_cilium(r.loaded.map.top(), &cilium);
     }
     Ok(Input {
         m,

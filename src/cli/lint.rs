@@ -75,7 +75,17 @@ fn intent(r: Rendered) -> Intent {
     Intent {
         file: r.loaded.map.top().to_string(),
         name: r.loaded.set.metadata.name.clone(),
-        policies: r.policies,
+        // A Cilium render is linted as the NetworkPolicies that admit
+        // the same at L3 and L4.
+        policies: {
+            let cilium: Vec<_> = r.cilium.iter().map(|c| c.policy.clone()).collect();
+            let mut p = r.policies;
+            p.extend(crate::proof::cilium::network_policies(
+                &cilium,
+                &r.model.namespace,
+            ));
+            p
+        },
         namespaces,
         workloads,
     }

@@ -35,6 +35,13 @@ pub fn run(args: &PostRenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Out
         Ok(r) => r,
         Err(f) => return Outcome::failure(ctx, &f),
     };
+    if !rendered.cilium.is_empty() {
+        let errors = crate::diag::Errors(vec![crate::diag::Diagnostic::error(
+            "post-render adds NetworkPolicies; this set renders CiliumNetworkPolicies (spec.backend: cilium), so render it with `netpolgen render` or the KRM function instead",
+        )
+        .in_file(rendered.loaded.map.top().to_string())]);
+        return Outcome::failed(ctx, &errors);
+    }
     if io::stdin_is_terminal() {
         return Outcome::usage(
             "post-render reads the chart's rendered manifests on stdin; \

@@ -48,15 +48,24 @@ pub fn process(input: &str, files: &dyn Files, dir: &Path) -> Processed {
     };
     match render(&list, files, dir) {
         Ok(objects) => {
-            let count = objects
+            let networkpolicies = objects
                 .iter()
                 .filter(|o| o["kind"] == "NetworkPolicy")
                 .count();
+            let cilium = objects
+                .iter()
+                .filter(|o| o["kind"] == "CiliumNetworkPolicy")
+                .count();
+            let (count, kind) = if cilium > 0 {
+                (cilium, "CiliumNetworkPolicies")
+            } else {
+                (networkpolicies, "NetworkPolicies")
+            };
             let mut items = list.items.clone();
             for p in objects {
                 upsert(&mut items, p);
             }
-            let done = Diagnostic::info(format!("rendered {count} NetworkPolicies"));
+            let done = Diagnostic::info(format!("rendered {count} {kind}"));
             finish(&list, items, vec![done])
         }
         Err(errors) => {

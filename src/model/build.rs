@@ -81,6 +81,7 @@ impl Builder<'_> {
             self.check(spec_path(&["annotations"]).key(k), names::label_key(k));
         }
         let default_deny = self.default_deny(spec.default_deny.as_deref());
+        let backend = spec.backend.unwrap_or_default();
 
         let services = self.services(&spec.services);
         let groups = self.groups(&spec.groups, &services);
@@ -99,6 +100,8 @@ impl Builder<'_> {
                 flows.push(f);
             }
         }
+        self.l7_conflicts(&ctx, &flows);
+        self.cilium_windows();
         ctx.egress_for_isolated_sources(&mut flows, &suffix);
         let windows = self.windows(&flows, &suffix);
         let dns_sources = Self::dns_sources(&flows, &default_deny);
@@ -116,6 +119,9 @@ impl Builder<'_> {
         };
         if ctx.peers.contains_key(dns::PEER) && !spec.peers.contains_key(dns::PEER) {
             self.dns_flows(&ctx, &dns_sources, &suffix, &default_deny, &mut flows);
+        }
+        if backend == crate::spec::Backend::Cilium {
+            ctx.cilium_flows(&mut flows);
         }
         let mut expects = Vec::new();
         for (i, e) in spec.expect.iter().enumerate() {
@@ -140,6 +146,7 @@ impl Builder<'_> {
             env,
             namespace,
             suffix,
+            backend,
             labels: spec.labels.clone(),
             annotations: spec.annotations.clone(),
             default_deny,
@@ -304,6 +311,15 @@ impl Builder<'_> {
         let from = self.target(ctx, field.key("from"), &flow.from);
         let to = self.target(ctx, field.key("to"), &flow.to);
         let (from, to) = (from?, to?);
+        if let Target::Peer(p) = &from
+            && ctx.peers[p].is_fqdn()
+        {
+            self.error(
+                field.key("from"),
+                format!("peer {p:?} is DNS names: Cilium allows names as destinations only (toFQDNs), never as sources"),
+            );
+            return None;
+        }
         if from.is_peer() && to.is_peer() {
             self.error(field.key("to"), "a flow between two peers is outside this namespace; one end must be a service, group or \"*\"");
             return None;
@@ -320,6 +336,7 @@ impl Builder<'_> {
             specs.push(self.port(ctx, field.key("ports").index(i), p, &to)?);
         }
         let policy_ports = ctx.policy_ports(&specs, &to);
+        self.http_rules(ctx, &field, flow, &specs, &to);
         let ingress_name = (!to.is_peer()).then(|| naming::flow_policy(id, suffix));
         let egress_name = if from.is_peer() {
             None
@@ -345,6 +362,8 @@ impl Builder<'_> {
             ingress_name,
             egress_name,
             dns: false,
+            http: flow.http.clone(),
+            cilium: None,
             window: flow.window.clone(),
         })
     }

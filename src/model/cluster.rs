@@ -23,7 +23,11 @@ pub fn synthetic(model: &Model) -> Synthetic {
         namespaces: BTreeMap::from([(model.namespace.clone(), Labels::new())]),
         workloads: model.services.values().map(|s| service(model, s)).collect(),
     };
-    for p in model.peers.values().filter(|p| p.cidr.is_none()) {
+    for p in model
+        .peers
+        .values()
+        .filter(|p| p.cidr.is_none() && !p.is_fqdn())
+    {
         let (ns, labels) = peer_namespace(p);
         out.namespaces.entry(ns.clone()).or_default().extend(labels);
         out.workloads.push(Workload {

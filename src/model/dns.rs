@@ -55,6 +55,7 @@ impl Builder<'_> {
             },
             cidr: spec.cidr.clone(),
             except: spec.except.clone(),
+            fqdn: Vec::new(),
         };
         self.peer(field, PEER, &peer)
     }
@@ -145,6 +146,7 @@ impl Builder<'_> {
                 to: PEER.into(),
                 ports: ports.clone(),
                 window: None,
+                http: Vec::new(),
             };
             if let Some(mut f) = self.flow(ctx, &id, &flow, suffix, deny) {
                 f.dns = true;

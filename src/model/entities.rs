@@ -134,6 +134,9 @@ impl Builder<'_> {
         p: &spec::PeerSpec,
     ) -> Option<Peer> {
         let in_cluster = p.namespace.is_some() || p.namespace_selector.is_some();
+        if !p.fqdn.is_empty() {
+            return self.fqdn_peer(field, name, p);
+        }
         match (&p.cidr, in_cluster) {
             (Some(_), true) => {
                 self.error(field.key("cidr"), "a peer is either addresses (cidr) or pods (namespace, namespaceSelector), not both");
@@ -143,7 +146,7 @@ impl Builder<'_> {
                 let msg = if p.selector.is_some() {
                     "a peer's pods live in another namespace: give namespace or namespaceSelector (pods of this namespace are services)"
                 } else {
-                    "a peer needs namespace, namespaceSelector or cidr"
+                    "a peer needs namespace, namespaceSelector, cidr or fqdn"
                 };
                 self.error(field, msg);
                 return None;
@@ -201,6 +204,7 @@ impl Builder<'_> {
             selector: p.selector.clone(),
             cidr: p.cidr.clone(),
             except: p.except.clone(),
+            fqdn: Vec::new(),
         })
     }
 }

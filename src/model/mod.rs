@@ -3,6 +3,7 @@
 //! only ever see a [`Model`], never raw configuration.
 
 mod build;
+pub mod cilium;
 pub mod cluster;
 pub mod dns;
 mod ends;
@@ -17,7 +18,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::k8s::cilium::{FqdnSelector, HttpRule};
 use crate::k8s::{LabelSelector, Labels, Peer as K8sPeer, PolicyPort, PolicyType, Protocol};
+
+pub use crate::spec::Backend;
 
 pub use crate::k8s::NAMESPACE_NAME_LABEL;
 pub use build::build;
@@ -31,6 +35,8 @@ pub struct Model {
     pub env: String,
     pub namespace: String,
     pub suffix: String,
+    /// What the templates render: `kubernetes` or `cilium`.
+    pub backend: Backend,
     pub labels: Labels,
     pub annotations: Labels,
     pub default_deny: Vec<PolicyType>,
@@ -76,6 +82,16 @@ pub struct Peer {
     pub selector: Option<Labels>,
     pub cidr: Option<String>,
     pub except: Vec<String>,
+    /// DNS names outside the cluster, as Cilium selects them
+    /// (`{matchName}` or `{matchPattern}`).
+    pub fqdn: Vec<FqdnSelector>,
+}
+
+impl Peer {
+    /// True for a peer of DNS names (Cilium backend only).
+    pub fn is_fqdn(&self) -> bool {
+        !self.fqdn.is_empty()
+    }
 }
 
 /// What a flow end names.
@@ -133,6 +149,11 @@ pub struct Flow {
     pub egress_name: Option<String>,
     /// The flow `spec.dns` adds: to the DNS servers, on the DNS ports.
     pub dns: bool,
+    /// The requests allowed on the flow's ports (Cilium backend only);
+    /// empty: every request.
+    pub http: Vec<HttpRule>,
+    /// The flow in CiliumNetworkPolicy terms (Cilium backend only).
+    pub cilium: Option<cilium::CiliumFlow>,
     /// The window of `spec.windows` it is open in; `None`: always.
     pub window: Option<String>,
 }

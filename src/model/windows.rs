@@ -125,6 +125,7 @@ pub fn with_runner(set: &NetworkPolicySet) -> Cow<'_, NetworkPolicySet> {
             to: API_SERVER.into(),
             ports,
             window: None,
+            http: Vec::new(),
         },
     );
     Cow::Owned(out)

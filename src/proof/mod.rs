@@ -26,6 +26,7 @@
 
 pub mod addrs;
 mod check;
+pub mod cilium;
 mod compare;
 mod cover;
 mod display;

@@ -20,13 +20,13 @@ const API_VERSION: &str = "networking.k8s.io/v1";
 const KIND: &str = "NetworkPolicy";
 
 /// Where a document came from, for messages.
-struct Origin<'a> {
-    rendered: &'a Rendered,
-    doc: usize,
+pub(super) struct Origin<'a> {
+    pub(super) rendered: &'a Rendered,
+    pub(super) doc: usize,
 }
 
 impl Origin<'_> {
-    fn file(&self) -> String {
+    pub(super) fn file(&self) -> String {
         let r = self.rendered;
         let origin = if r.origin == "built-in" {
             format!("{} (built-in)", r.template)
@@ -36,7 +36,7 @@ impl Origin<'_> {
         format!("{origin}, document {}", self.doc + 1)
     }
 
-    fn error(&self, field: FieldPath, message: impl Into<String>) -> Diagnostic {
+    pub(super) fn error(&self, field: FieldPath, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(message)
             .in_file(self.file())
             .at_field(field)
@@ -205,7 +205,7 @@ fn inject(
     );
 }
 
-fn merge_map(
+pub(super) fn merge_map(
     into: &mut Labels,
     add: &Labels,
     field: &str,

@@ -12,8 +12,8 @@ use super::context::{Part, context};
 use crate::diag::{Diagnostic, Errors};
 use crate::k8s::yaml;
 use crate::model::Model;
-use crate::spec::TemplateDir;
 use crate::spec::files::Files;
+use crate::spec::{Backend, TemplateDir};
 
 /// The templates compiled into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -28,6 +28,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "flows-ingress.yaml.j2",
         include_str!("../../templates/flows-ingress.yaml.j2"),
+    ),
+];
+
+/// The templates compiled into the binary for the Cilium backend.
+pub const CILIUM_BUILTIN: &[(&str, &str)] = &[
+    (
+        "cilium-default-deny.yaml.j2",
+        include_str!("../../templates/cilium-default-deny.yaml.j2"),
+    ),
+    (
+        "cilium-flows-egress.yaml.j2",
+        include_str!("../../templates/cilium-flows-egress.yaml.j2"),
+    ),
+    (
+        "cilium-flows-ingress.yaml.j2",
+        include_str!("../../templates/cilium-flows-ingress.yaml.j2"),
     ),
 ];
 
@@ -76,11 +92,19 @@ pub struct Source {
 pub struct TemplateSet(pub BTreeMap<String, Source>);
 
 impl TemplateSet {
-    /// The built-in templates.
+    /// The built-in templates of the kubernetes backend.
     pub fn builtin() -> TemplateSet {
+        TemplateSet::builtin_for(Backend::Kubernetes)
+    }
+
+    /// The built-in templates of a backend.
+    pub fn builtin_for(backend: Backend) -> TemplateSet {
+        let list = match backend {
+            Backend::Kubernetes => BUILTIN,
+            Backend::Cilium => CILIUM_BUILTIN,
+        };
         TemplateSet(
-            BUILTIN
-                .iter()
+            list.iter()
                 .map(|(name, text)| {
                     (
                         name.to_string(),
@@ -105,7 +129,16 @@ impl TemplateSet {
 /// file is read through `files`, so it must lie inside the repository root
 /// and be a regular file.
 pub fn load(dirs: &[TemplateDir], files: &dyn Files) -> Result<TemplateSet, Errors> {
-    let mut set = TemplateSet::builtin();
+    load_for(dirs, files, Backend::Kubernetes)
+}
+
+/// [`load`] over the built-in templates of `backend`.
+pub fn load_for(
+    dirs: &[TemplateDir],
+    files: &dyn Files,
+    backend: Backend,
+) -> Result<TemplateSet, Errors> {
+    let mut set = TemplateSet::builtin_for(backend);
     for dir in dirs {
         let entries = files.list(&dir.path).map_err(|e| {
             Diagnostic::error(format!("cannot read template directory: {e}"))

@@ -32,7 +32,7 @@ pub fn write<T: Serialize + Sync>(
 /// What a render writes, as text: its policies, then the objects that
 /// open and close its windows.
 pub fn rendered(r: &Rendered, format: Format) -> String {
-    if r.machinery.is_empty() {
+    if r.machinery.is_empty() && r.cilium.is_empty() {
         to_string(&r.policies, format)
     } else {
         to_string(&r.manifests(), format)

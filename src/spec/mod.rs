@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::k8s::cilium::HttpRule;
 use crate::k8s::{Labels, ObjectMeta, PolicyType};
 
 pub use chain::{Input, Loaded, TemplateDir, load};
@@ -54,6 +55,9 @@ pub struct Spec {
     /// Defaults to `[Ingress]`.
     #[serde(default)]
     pub default_deny: Option<Vec<PolicyType>>,
+    /// What the policies are rendered as; default `kubernetes`.
+    #[serde(default)]
+    pub backend: Option<Backend>,
     #[serde(default)]
     pub services: BTreeMap<String, Service>,
     #[serde(default)]
@@ -77,6 +81,28 @@ pub struct Spec {
     /// Free-form values for custom templates.
     #[serde(default)]
     pub values: serde_json::Value,
+}
+
+/// The kind of policy a set renders.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// `networking.k8s.io/v1` NetworkPolicy, which every CNI enforces.
+    #[default]
+    Kubernetes,
+    /// `cilium.io/v2` CiliumNetworkPolicy: adds HTTP rules and FQDN peers.
+    Cilium,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Kubernetes => "kubernetes",
+            Backend::Cilium => "cilium",
+        }
+    }
 }
 
 /// A workload in the set's namespace.
@@ -118,6 +144,10 @@ pub struct PeerSpec {
     pub cidr: Option<String>,
     #[serde(default)]
     pub except: Vec<String>,
+    /// DNS names outside the cluster (`api.example.com`, `*.example.com`);
+    /// Cilium backend only.
+    #[serde(default)]
+    pub fqdn: Vec<String>,
 }
 
 /// `spec.dns`: `false` to allow no DNS by default, `true` (the default)
@@ -194,6 +224,10 @@ pub struct Flow {
     /// Open only inside this window of `spec.windows`.
     #[serde(default)]
     pub window: Option<String>,
+    /// The requests allowed on the flow's ports (Cilium backend only): a
+    /// request passes if one rule matches.
+    #[serde(default)]
+    pub http: Vec<HttpRule>,
 }
 
 /// A time-limited opening: from each time `schedule` names, for `duration`.

@@ -85,6 +85,10 @@ impl Synthetic {
                 }
                 continue;
             }
+            if p.is_fqdn() {
+                // Names: no address is known to be one offline.
+                continue;
+            }
             let (peer_ns, ns_labels) = cluster::peer_namespace(p);
             let entry = namespaces.entry(peer_ns.clone()).or_default();
             entry.extend(ns_labels);
@@ -158,6 +162,9 @@ impl Synthetic {
             }
             Target::Peer(p) => {
                 let peer = &model.peers[p];
+                if peer.is_fqdn() {
+                    return Vec::new();
+                }
                 if let Some(cidr) = &peer.cidr {
                     let block = crate::engine::IpBlockRef::parse(&crate::k8s::IpBlock {
                         cidr: cidr.clone(),

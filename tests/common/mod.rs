@@ -151,3 +151,45 @@ pub fn assert_golden(path: &Path, got: &str) {
         panic!("{e}");
     }
 }
+
+/// The vendored CiliumNetworkPolicy schema (`tests/cilium/`), strict: an
+/// object schema that lists its fields rejects every other field, as
+/// `kubectl apply --validate=strict` does.
+pub fn cilium_schema() -> jsonschema::Validator {
+    fn strict(v: &mut serde_json::Value) {
+        if let serde_json::Value::Object(m) = v {
+            let object = m.get("type").and_then(|t| t.as_str()) == Some("object");
+            if object && m.contains_key("properties") && !m.contains_key("additionalProperties") {
+                m.insert(
+                    "additionalProperties".into(),
+                    serde_json::Value::Bool(false),
+                );
+            }
+            m.values_mut().for_each(strict);
+        } else if let serde_json::Value::Array(a) = v {
+            a.iter_mut().for_each(strict);
+        }
+    }
+    let path = repo().join("tests/cilium/ciliumnetworkpolicy-v2-subset.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let file = &docs(&text)[0];
+    let mut schema = file["openAPIV3Schema"].clone();
+    schema["definitions"] = file["definitions"].clone();
+    strict(&mut schema);
+    jsonschema::options()
+        .with_format("cidr", |s: &str| s.parse::<ipnet::IpNet>().is_ok())
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the vendored schema compiles")
+}
+
+/// Every way `doc` breaks the vendored CiliumNetworkPolicy schema.
+pub fn cilium_schema_errors(
+    schema: &jsonschema::Validator,
+    doc: &serde_json::Value,
+) -> Vec<String> {
+    schema
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}

@@ -1,0 +1,5 @@
+analyze
+../../../../overlays/prod-cilium
+--output
+json
+--allowed-only

@@ -1,0 +1,5 @@
+analyze
+../../../../overlays/prod-cilium
+--output
+table
+--allowed-only

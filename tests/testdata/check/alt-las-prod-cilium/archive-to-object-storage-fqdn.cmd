@@ -1,0 +1,10 @@
+check
+../../../../overlays/prod-cilium
+--from
+archive-service
+--to
+external:203.0.113.7
+--port
+443
+--color
+never

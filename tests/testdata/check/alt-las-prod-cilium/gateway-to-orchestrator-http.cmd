@@ -1,0 +1,10 @@
+check
+../../../../overlays/prod-cilium
+--from
+api-gateway
+--to
+ai-orchestrator
+--port
+8000
+--color
+never

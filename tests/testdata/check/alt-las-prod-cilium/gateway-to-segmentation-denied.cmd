@@ -1,0 +1,10 @@
+check
+../../../../overlays/prod-cilium
+--from
+api-gateway
+--to
+segmentation-service
+--port
+8001
+--color
+never

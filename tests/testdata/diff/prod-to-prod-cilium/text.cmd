@@ -1,0 +1,7 @@
+diff
+../../../../overlays/prod
+../../../../overlays/prod-cilium
+-o
+text
+--color
+never
