@@ -6,13 +6,15 @@
 //!   (serde-saphyr), single-threaded;
 //! - the render with verification, in-process, as `netpolgen render` does
 //!   it (its output written to memory), by stage: load, model, templates,
-//!   proof, emit; and as a whole process, for its peak memory;
+//!   proof, emit; and as a whole process, for its peak memory, with the
+//!   peak after each stage (a child process of its own, the stages run in
+//!   order with what the pipeline keeps alive kept alive);
 //! - the 8,000-service / 40,000-flow intent against the 2,000 one;
 //! - `netpolgen diff --all` on four environments of the 2,000-service
 //!   intent;
 //! - the ALT_LAS prod overlay as a whole process, against spawning `true`.
 //!
-//! `cargo bench --bench render`. Nothing here asserts a time.
+//! `cargo bench --bench render [-- PART...]`. Nothing here asserts a time.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,10 @@ use std::time::{Duration, Instant};
 
 use netpolgen::report::{Format, policies};
 use netpolgen::{io, k8s, model, pipeline, proof, render, spec};
+
+// Measured with the binary's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SERVICES: usize = 2_000;
 const FLOWS: usize = 10_000;
@@ -149,7 +155,7 @@ fn floor_and_render() {
     let loaded = spec::load(spec::Input::read(&disk, &file).unwrap(), &disk).unwrap();
     let t_load = t.elapsed();
     let t = Instant::now();
-    let m = model::build(&loaded.set).unwrap();
+    let m = std::sync::Arc::new(model::build(&loaded.set).unwrap());
     let t_model = t.elapsed();
     let t = Instant::now();
     let set = render::templates::load(&loaded.template_dirs, &disk).unwrap();
@@ -214,6 +220,59 @@ fn whole_process_memory() {
     );
     let kib: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
     println!("  peak memory of the whole process: {} MiB", kib / 1024);
+
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("NETPOLGEN_BENCH_STAGES", &file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let peaks: Vec<(String, u64)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (stage, kib) = l.split_once(' ')?;
+            Some((stage.to_string(), kib.parse().ok()?))
+        })
+        .collect();
+    let last = peaks.last().map_or(1, |(_, k)| *k).max(1);
+    let mut line = String::from("  peak memory after each stage:");
+    let mut before = 0;
+    for (stage, kib) in &peaks {
+        let _ = write!(
+            line,
+            " {stage} {} MiB (+{:.0}%),",
+            kib / 1024,
+            100.0 * kib.saturating_sub(before) as f64 / last as f64
+        );
+        before = *kib;
+    }
+    println!("{}", line.trim_end_matches(','));
+}
+
+/// The stages of `render_file` one by one, each followed by the peak
+/// resident memory so far (`stage KiB` lines).
+fn stage_peaks(file: &Path) {
+    let disk = io::Disk::new(None, file.parent().unwrap()).unwrap();
+    let report = |stage: &str| println!("{stage} {}", peak_rss_kib());
+    report("start");
+    let loaded = spec::load(spec::Input::read(&disk, file).unwrap(), &disk).unwrap();
+    report("load");
+    let m = std::sync::Arc::new(model::build(&loaded.set).unwrap());
+    report("model");
+    let set = render::templates::load(&loaded.template_dirs, &disk).unwrap();
+    let expanded = render::templates::expand(&set, &m).unwrap();
+    report("expand");
+    let (pols, _) = render::collect::collect(&expanded, &m).unwrap();
+    drop(expanded);
+    report("collect");
+    assert!(proof::prove(&m, &pols).is_proven());
+    report("proof");
+    let y = policies::to_string(&pols, Format::Yaml);
+    report("emit");
+    std::hint::black_box((y, loaded));
 }
 
 fn linearity() {
@@ -298,14 +357,35 @@ fn main() {
         println!("{}", peak_rss_kib());
         return;
     }
+    if let Some(path) = std::env::var_os("NETPOLGEN_BENCH_STAGES") {
+        stage_peaks(Path::new(&path));
+        return;
+    }
     if let Some(path) = std::env::var_os("NETPOLGEN_WRITE_INTENT") {
         std::fs::write(path, intent(SERVICES, FLOWS)).unwrap();
         return;
     }
+    // `cargo bench --bench render -- NAME...` runs only the named parts
+    // (alt-las, render, memory, linear, diff); all of them by default.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    alt_las_process(repo);
-    floor_and_render();
-    whole_process_memory();
-    linearity();
-    diff_all();
+    if run("alt-las") {
+        alt_las_process(repo);
+    }
+    if run("render") {
+        floor_and_render();
+    }
+    if run("memory") {
+        whole_process_memory();
+    }
+    if run("linear") {
+        linearity();
+    }
+    if run("diff") {
+        diff_all();
+    }
 }

@@ -15,6 +15,7 @@ pub mod gitops;
 pub mod io;
 pub mod k8s;
 pub mod krm;
+pub mod learn;
 pub mod lint;
 pub mod model;
 pub mod pipeline;

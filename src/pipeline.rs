@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -98,9 +99,11 @@ pub fn render_input(files: &dyn Files, input: Input) -> Result<Rendered, Errors>
 
 /// Models, renders and verifies a loaded configuration.
 pub fn render_loaded(files: &dyn Files, loaded: Loaded) -> Result<Rendered, Errors> {
-    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
+    let model = Arc::new(model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?);
     let templates = templates::load_for(&loaded.template_dirs, files, model.backend)?;
     let out = render::render_backend(&model, &templates)?;
+    // The templates' context is gone with the render: nothing is cloned.
+    let model = Arc::unwrap_or_clone(model);
     if model.backend == spec::Backend::Cilium {
         check_cilium(&loaded, &model, &out)?;
         return Ok(Rendered {
@@ -140,13 +143,13 @@ pub fn unverified(
     files: &dyn Files,
     loaded: &Loaded,
 ) -> Result<(Model, Vec<NetworkPolicy>), Errors> {
-    let model = model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?;
+    let model = Arc::new(model::build(&loaded.set).map_err(|e| loaded.map.place_all(e))?);
     let templates = templates::load_for(&loaded.template_dirs, files, model.backend)?;
     let out = render::render_backend(&model, &templates)?;
     let mut policies = out.policies;
     let cilium: Vec<_> = out.cilium.into_iter().map(|c| c.policy).collect();
     policies.extend(proof::cilium::network_policies(&cilium, &model.namespace));
-    Ok((model, policies))
+    Ok((Arc::unwrap_or_clone(model), policies))
 }
 
 /// Verifies every state the windows can be in: all closed (the policies

@@ -12,6 +12,7 @@ pub mod addresses;
 pub mod classes;
 pub mod explain;
 pub mod external;
+pub mod graph;
 pub mod matrix;
 pub mod pairwise;
 pub mod summary;

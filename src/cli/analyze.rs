@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::input::{self, Input};
 use super::{Ctx, Outcome, formats, written};
 use crate::analyze::Analysis;
+use crate::analyze::graph::View;
 use crate::diag::{Errors, Status};
 use crate::engine::{Cluster, validate};
 use crate::report::{self, Format, Options, diagnostics};
@@ -32,6 +33,8 @@ pub struct AnalyzeArgs {
     /// Exit 0 even when some files or documents could not be read.
     #[arg(long)]
     pub skip_invalid: bool,
+    #[command(flatten)]
+    pub graph: formats::GraphArgs,
     /// The policies in force at TIME (RFC 3339, or `now`): each window's
     /// policies when it is open, and no window CronJobs. Without it, every
     /// window is closed.
@@ -80,6 +83,10 @@ pub fn problems_text(input: &Input, ctx: &Ctx<'_>) -> String {
 
 /// Runs `analyze`.
 pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let graph = match args.graph.options(args.output) {
+        Ok(g) => g,
+        Err(e) => return Outcome::usage(e),
+    };
     let input = match read(&args.paths, args.at, root, ctx) {
         Ok(i) => i,
         Err(o) => return o,
@@ -90,9 +97,19 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
     let options = Options {
         allowed_only: args.allowed_only,
         color: ctx.color_stdout,
+        graph,
     };
-    let result = report::analyze::write(&analysis, args.output, &options, ctx.stdout)
-        .and_then(|()| ctx.stdout.flush());
+    let result = if report::graph::FORMATS.contains(&args.output) {
+        // The focus is checked before anything is written.
+        let views = [View::new(&analysis)];
+        match report::analyze::picture(&views, &options.graph) {
+            Ok(g) => report::graph::write(&views, &g, args.output, ctx.stdout),
+            Err(e) => return Outcome::usage(e),
+        }
+    } else {
+        report::analyze::write(&analysis, args.output, &options, ctx.stdout)
+    };
+    let result = result.and_then(|()| ctx.stdout.flush());
     if let Err(o) = written(result) {
         return o;
     }

@@ -50,6 +50,8 @@ pub struct DiffArgs {
     /// Compare the values as they are, even across environments.
     #[arg(long)]
     pub no_normalize: bool,
+    #[command(flatten)]
+    pub graph: formats::GraphArgs,
     /// Compare the policies in force at TIME (RFC 3339, or `now`): each
     /// window's policies when it is open, no window CronJobs.
     #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
@@ -76,8 +78,13 @@ impl From<io::Failure> for Failure {
 
 /// Runs `netpolgen diff`.
 pub fn run(args: &DiffArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome {
+    let graph = match args.graph.options(args.output) {
+        Ok(g) => g,
+        Err(e) => return Outcome::usage(e),
+    };
     let options = Options {
         color: ctx.color_stdout && args.output == Format::Text,
+        graph,
         ..Options::default()
     };
     let result = match &args.all {
@@ -138,8 +145,15 @@ fn run_pair(
     let normalize = normalize(args, &[&a, &b])?;
     let d = diff::compare(&a, &b, normalize);
     let mut stdout = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = report::diff::write(&d, args.output, options, &mut stdout);
+    if report::graph::FORMATS.contains(&args.output) {
+        let sides = diff::graph::sides(&a, &b, normalize);
+        // Writing to a Vec cannot fail; a focus that names nothing can.
+        report::diff::write_graph(&sides, args.output, options, &mut stdout)
+            .map_err(|e| Failure::Usage(e.to_string()))?;
+    } else {
+        // Writing to a Vec cannot fail.
+        let _ = report::diff::write(&d, args.output, options, &mut stdout);
+    }
     // Text prints nothing when nothing differs; say what was not covered.
     let stderr = if args.output == Format::Text && d.is_empty() {
         d.notes.iter().map(|n| format!("note: {n}\n")).collect()
@@ -160,6 +174,12 @@ fn run_all(
         return Err(Failure::Usage(
             "diff --all DIR takes no other paths".to_string(),
         ));
+    }
+    if report::graph::FORMATS.contains(&args.output) {
+        return Err(Failure::Usage(format!(
+            "diff --all writes text, json or md, not {}; draw one pair: netpolgen diff A B -o {}",
+            args.output, args.output
+        )));
     }
     let envs = Reader::new(args.kustomize, root, args.at).environments(dir)?;
     let sides: Vec<&Side> = envs.iter().map(|(_, s)| s).collect();

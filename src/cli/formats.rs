@@ -10,3 +10,46 @@ pub fn parser(formats: &'static [Format]) -> impl TypedValueParser<Value = Forma
     PossibleValuesParser::new(formats.iter().map(|f| f.name()))
         .map(|name| Format::parse(&name).expect("offered names are formats"))
 }
+
+/// `--focus` and `--direction`: what the pictures (dot, mermaid, html)
+/// show.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GraphArgs {
+    /// Pictures only: what touches this workload (NS/NAME) or namespace
+    /// (NS), drawn in full.
+    #[arg(long, value_name = "NS/NAME|NS")]
+    pub focus: Option<String>,
+    /// Pictures only: one direction (default both). It decides what counts
+    /// as declared, which namespaces are open, and which external traffic
+    /// is drawn.
+    #[arg(long, value_enum)]
+    pub direction: Option<Direction>,
+}
+
+/// A direction of traffic, as the command line spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl GraphArgs {
+    /// The picture options, or a usage error when they are given for an
+    /// output that draws no picture.
+    pub fn options(&self, format: Format) -> Result<crate::analyze::graph::Options, String> {
+        use crate::k8s::PolicyType;
+        let drawn = crate::report::graph::FORMATS.contains(&format);
+        if !drawn && (self.focus.is_some() || self.direction.is_some()) {
+            return Err(format!(
+                "--focus and --direction apply to the pictures (dot, mermaid, html), not to --output {format}"
+            ));
+        }
+        Ok(crate::analyze::graph::Options {
+            focus: self.focus.clone(),
+            direction: self.direction.map(|d| match d {
+                Direction::Ingress => PolicyType::Ingress,
+                Direction::Egress => PolicyType::Egress,
+            }),
+        })
+    }
+}

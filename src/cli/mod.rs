@@ -14,6 +14,7 @@ mod completion;
 mod diff;
 mod formats;
 mod input;
+mod learn;
 mod lint;
 mod plugin;
 mod post_render;
@@ -83,6 +84,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Can A reach B on port P, and which policies decide it.
     Check(check::CheckArgs),
+    /// An intent from observed traffic (a Hubble export, CSV or JSON lines).
+    Learn(learn::LearnArgs),
     /// Find mistakes in NetworkPolicies and the workloads they select.
     Lint(lint::LintArgs),
     /// Text and connectivity diff of two renders, environments or revisions.
@@ -209,6 +212,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write) -> Outcome {
         Some(Command::InstallPlugin(args)) => plugin::install(&args, &mut ctx),
         Some(Command::Analyze(args)) => analyze::run(&args, root, &mut ctx),
         Some(Command::Check(args)) => check::run(&args, root, &mut ctx),
+        Some(Command::Learn(args)) => learn::run(&args, root, &mut ctx),
         Some(Command::Lint(args)) => lint::run(&args, root, &mut ctx),
         Some(Command::Diff(args)) => diff::run(&args, root, &mut ctx),
         Some(Command::Probe(cmd)) => probe::run(&cmd, root, &mut ctx),

@@ -4,10 +4,12 @@
 //! canonical form, and a cluster of workloads and policies to evaluate.
 //! `crate::io::sides` builds sides from paths; [`compare`] turns two sides
 //! into a [`Diff`], which is plain data; `crate::report::diff` formats it.
-//! [`all`] compares every pair of environments of an overlay directory.
+//! [`all`] compares every pair of environments of an overlay directory;
+//! [`graph`] holds what the picture of a diff is drawn from.
 
 pub mod all;
 pub mod conn;
+pub mod graph;
 pub mod normalize;
 pub mod objects;
 pub mod side;

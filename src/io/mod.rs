@@ -8,6 +8,7 @@
 //! reads the sides of a diff.
 
 mod disk;
+pub mod flows;
 pub mod git;
 pub mod kustomize;
 pub mod manifests;

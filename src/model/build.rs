@@ -2,12 +2,15 @@
 //! problem collected with its field path (the caller places it on a file
 //! and line with the configuration's `SourceMap`).
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use super::dns;
 use super::ends::Ctx;
 use super::naming;
 use super::ports::{self, PortRef};
 use super::windows;
-use super::{Expect, Flow, Model, Target};
+use super::{End, Expect, Flow, Model, Target};
 use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::k8s::{Labels, PolicyType, names};
 use crate::spec::{self, NetworkPolicySet};
@@ -18,6 +21,7 @@ pub fn build(set: &NetworkPolicySet) -> Result<Model, Errors> {
     let mut b = Builder {
         set: &set,
         errors: Vec::new(),
+        ends: BTreeMap::new(),
     };
     let model = b.model();
     if b.errors.is_empty() {
@@ -30,6 +34,8 @@ pub fn build(set: &NetworkPolicySet) -> Result<Model, Errors> {
 pub(super) struct Builder<'a> {
     pub(super) set: &'a NetworkPolicySet,
     pub(super) errors: Vec<Diagnostic>,
+    /// Each flow end, built once per target.
+    ends: BTreeMap<Target, Arc<End>>,
 }
 
 pub(super) fn spec_path(rest: &[&str]) -> FieldPath {
@@ -205,6 +211,17 @@ impl Builder<'_> {
         }
     }
 
+    fn end(&mut self, ctx: &Ctx<'_>, target: Target) -> Arc<End> {
+        match self.ends.get(&target) {
+            Some(end) => Arc::clone(end),
+            None => {
+                let end = Arc::new(ctx.end(target.clone()));
+                self.ends.insert(target, Arc::clone(&end));
+                end
+            }
+        }
+    }
+
     fn target(&mut self, ctx: &Ctx<'_>, field: FieldPath, name: &str) -> Option<Target> {
         if name == "*" {
             Some(Target::All)
@@ -338,8 +355,8 @@ impl Builder<'_> {
         }
         Some(Flow {
             id: id.to_string(),
-            from: ctx.end(from),
-            to: ctx.end(to),
+            from: self.end(ctx, from),
+            to: self.end(ctx, to),
             ports: policy_ports,
             port_specs: specs,
             ingress_name,

@@ -14,6 +14,7 @@ pub mod schedule;
 pub mod windows;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -132,8 +133,9 @@ pub struct End {
 #[serde(rename_all = "camelCase")]
 pub struct Flow {
     pub id: String,
-    pub from: End,
-    pub to: End,
+    /// The ends, shared by every flow with the same target.
+    pub from: Arc<End>,
+    pub to: Arc<End>,
     /// The flow's ports as policy `ports` entries (names resolved where all
     /// destinations agree).
     pub ports: Vec<PolicyPort>,

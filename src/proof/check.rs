@@ -41,10 +41,16 @@ struct Table {
     cubes: Vec<Cube>,
     roles: Vec<Roles>,
     index: HashMap<Cube, usize>,
+    /// The same, by shared copy: most cubes come from a few copies.
+    by_identity: HashMap<usize, usize>,
 }
 
 impl Table {
+    /// The roles of `cube`, which lives as long as the table.
     fn role(&mut self, cube: &Cube) -> &mut Roles {
+        if let Some(&id) = self.by_identity.get(&cube.identity()) {
+            return &mut self.roles[id];
+        }
         let id = match self.index.get(cube) {
             Some(&id) => id,
             None => {
@@ -55,6 +61,7 @@ impl Table {
                 id
             }
         };
+        self.by_identity.insert(cube.identity(), id);
         &mut self.roles[id]
     }
 }

@@ -19,6 +19,7 @@
 //! cubes, with a witness, is built on it in `cover`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::k8s::{LabelSelector, Labels, SelectorOperator};
 
@@ -223,8 +224,11 @@ pub type Vocabulary = BTreeMap<Key, BTreeSet<String>>;
 /// A conjunction of key constraints; keys not listed are unconstrained.
 /// Never holds an unconstrained or an empty constraint: a cube that would
 /// be empty is not built (constructors return `None`).
+///
+/// Cubes are shared, not copied: a clone is a reference count, and a cube
+/// is copied only when one of its holders changes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Cube(BTreeMap<Key, KeyConstraint>);
+pub struct Cube(Arc<BTreeMap<Key, KeyConstraint>>);
 
 impl Cube {
     /// The cube of everything.
@@ -234,12 +238,12 @@ impl Cube {
 
     /// `matchLabels` only: every pair required.
     pub fn labels(labels: &Labels, tag: fn(String) -> Key) -> Cube {
-        Cube(
+        Cube(Arc::new(
             labels
                 .iter()
                 .map(|(k, v)| (tag(k.clone()), KeyConstraint::value(v)))
                 .collect(),
-        )
+        ))
     }
 
     /// A whole selector; `None` if it matches nothing (invalid or
@@ -255,14 +259,21 @@ impl Cube {
 
     /// The cube with one more constraint; `None` if that leaves nothing.
     pub fn with(mut self, key: Key, c: &KeyConstraint) -> Option<Cube> {
-        let merged = self.get(&key).intersect(c);
+        let merged = match self.0.get(&key) {
+            // Already as narrow: the cube stays as it is (and shared).
+            Some(here) if here.subset(c) => return Some(self),
+            Some(here) => here.intersect(c),
+            None if c.is_any() => return Some(self),
+            None => c.clone(),
+        };
         if merged.is_empty() {
             return None;
         }
+        let map = Arc::make_mut(&mut self.0);
         if merged.is_any() {
-            self.0.remove(&key);
+            map.remove(&key);
         } else {
-            self.0.insert(key, merged);
+            map.insert(key, merged);
         }
         Some(self)
     }
@@ -287,10 +298,22 @@ impl Cube {
         self.0.is_empty()
     }
 
+    /// Which shared copy this is: equal for clones of one cube (while it
+    /// lives), so repeats can be skipped without comparing constraints.
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
     /// What both allow; `None` if nothing.
     pub fn intersect(&self, other: &Cube) -> Option<Cube> {
+        if Arc::ptr_eq(&self.0, &other.0) || other.is_everything() {
+            return Some(self.clone());
+        }
+        if self.is_everything() {
+            return Some(other.clone());
+        }
         let mut out = self.clone();
-        for (k, c) in &other.0 {
+        for (k, c) in other.0.iter() {
             out = out.with(k.clone(), c)?;
         }
         Some(out)
@@ -329,7 +352,7 @@ impl Cube {
     /// `vocabulary` names (`other`, `other-2`, ...).
     pub fn point(&self, vocabulary: &Vocabulary) -> Point {
         let mut out = Point::new();
-        for (k, c) in &self.0 {
+        for (k, c) in self.0.iter() {
             if c.absent {
                 continue;
             }
@@ -356,7 +379,7 @@ impl Cube {
 
     /// Adds the values this cube names to `vocabulary`.
     pub fn name_values(&self, vocabulary: &mut Vocabulary) {
-        for (k, c) in &self.0 {
+        for (k, c) in self.0.iter() {
             let named = c.present.named();
             if !named.is_empty() {
                 vocabulary

@@ -2,6 +2,8 @@
 //! for each rule and peer the parties it admits and its ports. Parts of a
 //! spec Kubernetes would reject match nothing, as in the engine.
 
+use std::collections::HashMap;
+
 use crate::engine::{IpBlockRef, PolicyRef, PortMatcher, RuleRef, effective_policy_types};
 use crate::k8s::{LabelSelector, NetworkPolicy, Peer, PolicyPort, PolicyType};
 
@@ -53,9 +55,41 @@ impl Policy {
 /// A rule's peers and ports as written.
 type RawRule<'a> = (Option<&'a [Peer]>, Option<&'a [PolicyPort]>);
 
+/// Selectors and peers compiled once each: rendered policies repeat them
+/// (one destination's selector in every flow to it), and the cubes the
+/// repeats share cost one copy.
+#[derive(Default)]
+pub struct Compiled<'a> {
+    selectors: HashMap<&'a LabelSelector, Option<Cube>>,
+    peers: HashMap<&'a Peer, Parties>,
+}
+
+impl<'a> Compiled<'a> {
+    fn selector(&mut self, sel: &'a LabelSelector) -> Option<Cube> {
+        self.selectors
+            .entry(sel)
+            .or_insert_with(|| Cube::selector(sel, Key::Pod))
+            .clone()
+    }
+
+    fn peer(&mut self, p: &'a Peer, ns: &str) -> Parties {
+        self.peers.entry(p).or_insert_with(|| peer(p, ns)).clone()
+    }
+}
+
 /// A rendered policy, if it lives in namespace `ns` (as rendered ones do;
 /// one without a namespace is taken to be there).
+#[cfg(test)]
 pub fn policy(np: &NetworkPolicy, ns: &str) -> Option<Policy> {
+    policy_in(np, ns, &mut Compiled::default())
+}
+
+/// [`policy`], sharing what `compiled` already holds (of namespace `ns`).
+pub fn policy_in<'a>(
+    np: &'a NetworkPolicy,
+    ns: &str,
+    compiled: &mut Compiled<'a>,
+) -> Option<Policy> {
     let own = match np.metadata.namespace.as_deref() {
         Some(n) if !n.is_empty() => n,
         _ => ns,
@@ -65,7 +99,7 @@ pub fn policy(np: &NetworkPolicy, ns: &str) -> Option<Policy> {
     }
     let spec = &np.spec;
     let types = effective_policy_types(spec);
-    let compile = |dir: PolicyType| -> Option<Vec<Rule>> {
+    let mut compile = |dir: PolicyType| -> Option<Vec<Rule>> {
         if !types.contains(&dir) {
             return None;
         }
@@ -94,7 +128,7 @@ pub fn policy(np: &NetworkPolicy, ns: &str) -> Option<Policy> {
                         Some(list) => list
                             .iter()
                             .enumerate()
-                            .map(|(i, p)| (Some(i), peer(p, ns)))
+                            .map(|(i, p)| (Some(i), compiled.peer(p, ns)))
                             .collect(),
                     },
                     ports: PortMatcher::new(ports),
@@ -102,14 +136,16 @@ pub fn policy(np: &NetworkPolicy, ns: &str) -> Option<Policy> {
                 .collect(),
         )
     };
+    let ingress = compile(PolicyType::Ingress);
+    let egress = compile(PolicyType::Egress);
     Some(Policy {
         id: PolicyRef {
             namespace: ns.to_string(),
             name: np.metadata.name.clone(),
         },
-        selector: Cube::selector(&spec.pod_selector, Key::Pod),
-        ingress: compile(PolicyType::Ingress),
-        egress: compile(PolicyType::Egress),
+        selector: compiled.selector(&spec.pod_selector),
+        ingress,
+        egress,
     })
 }
 

@@ -6,7 +6,7 @@
 //! namespace carries `kubernetes.io/metadata.name`, so each such cube
 //! requires that key. Addresses are [`AddrSet`]s and never match pods.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::engine::IpBlockRef;
 use crate::k8s::{IpBlock, Labels, NetworkPolicy, PolicyType, Protocol};
@@ -91,6 +91,9 @@ impl Side {
     }
 }
 
+/// For each port name: protocols.
+pub type NameProtocols = BTreeMap<String, BTreeSet<Protocol>>;
+
 /// A declared flow.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -101,7 +104,7 @@ pub struct Flow {
     /// The intent isolates the source's egress for it.
     pub egress: bool,
     /// For each port name: the protocols the destination services give it.
-    pub name_protocols: BTreeMap<String, BTreeSet<Protocol>>,
+    pub name_protocols: NameProtocols,
     /// The destination, when it is one service (index into
     /// [`Intent::services`]): its port names mean that service's numbers
     /// at every pod its selector reaches, as rendered.
@@ -146,59 +149,20 @@ pub struct Intent {
 impl Intent {
     pub fn new(model: &Model, policies: &[NetworkPolicy]) -> Intent {
         let ns = model.namespace.as_str();
-        let services: Vec<Service> = model
-            .services
-            .values()
-            .map(|s| Service {
-                name: s.name.clone(),
-                pods: Cube::labels(&s.labels, Key::Pod),
-                labels: s.labels.clone(),
-                ports: s.ports.clone(),
+        // The policies are compiled beside the intent's own sets, on a
+        // second core when there are enough of them to pay for it.
+        let ((services, peers, flows), policies) = if policies.len() < PARALLEL_POLICIES {
+            (declared(model), compile(policies, ns))
+        } else {
+            std::thread::scope(|s| {
+                let compiled = s.spawn(|| compile(policies, ns));
+                let declared = declared(model);
+                (
+                    declared,
+                    compiled.join().expect("the policy compiler panicked"),
+                )
             })
-            .collect();
-        let peers = model
-            .peers
-            .values()
-            .filter(|p| p.cidr.is_none())
-            .filter_map(|p| {
-                let ns = p.namespace_selector.as_ref()?;
-                let labels = p.selector.clone().unwrap_or_default();
-                let cube = pods_in(
-                    Some(Cube::labels(ns, Key::Namespace)),
-                    Some(Cube::labels(&labels, Key::Pod)),
-                )?;
-                Some(PeerPods {
-                    name: p.name.clone(),
-                    cube,
-                    labels,
-                })
-            })
-            .collect();
-        let service_index: BTreeMap<&str, usize> = services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
-            .collect();
-        let flows = model
-            .flows
-            .iter()
-            .map(|f| Flow {
-                id: f.id.clone(),
-                from: side(model, &f.from.target),
-                to: side(model, &f.to.target),
-                specs: f.port_specs.clone(),
-                egress: f.egress_name.is_some(),
-                name_protocols: name_protocols(model, &f.to.target, &f.port_specs),
-                to_service: match &f.to.target {
-                    Target::Service(s) => service_index.get(s.as_str()).copied(),
-                    _ => None,
-                },
-            })
-            .collect();
-        let policies = policies
-            .iter()
-            .filter_map(|p| super::rules::policy(p, ns))
-            .collect();
+        };
         let mut intent = Intent {
             namespace: model.namespace.clone(),
             default_deny: model.default_deny.clone(),
@@ -218,30 +182,113 @@ impl Intent {
     }
 }
 
+/// Below this many policies one thread compiles them and the intent.
+const PARALLEL_POLICIES: usize = 1_000;
+
+/// The rendered policies of namespace `ns`, compiled.
+fn compile(policies: &[NetworkPolicy], ns: &str) -> Vec<Policy> {
+    let mut compiled = super::rules::Compiled::default();
+    policies
+        .iter()
+        .filter_map(|p| super::rules::policy_in(p, ns, &mut compiled))
+        .collect()
+}
+
+/// The intent's services, peers of pods and flows.
+fn declared(model: &Model) -> (Vec<Service>, Vec<PeerPods>, Vec<Flow>) {
+    let services: Vec<Service> = model
+        .services
+        .values()
+        .map(|s| Service {
+            name: s.name.clone(),
+            pods: Cube::labels(&s.labels, Key::Pod),
+            labels: s.labels.clone(),
+            ports: s.ports.clone(),
+        })
+        .collect();
+    let peers = model
+        .peers
+        .values()
+        .filter(|p| p.cidr.is_none())
+        .filter_map(|p| {
+            let ns = p.namespace_selector.as_ref()?;
+            let labels = p.selector.clone().unwrap_or_default();
+            let cube = pods_in(
+                Some(Cube::labels(ns, Key::Namespace)),
+                Some(Cube::labels(&labels, Key::Pod)),
+            )?;
+            Some(PeerPods {
+                name: p.name.clone(),
+                cube,
+                labels,
+            })
+        })
+        .collect();
+    let service_index: BTreeMap<&str, usize> = services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let mut sides: BTreeMap<&Target, Side> = BTreeMap::new();
+    let mut side = |t| sides.entry(t).or_insert_with(|| side(model, t)).clone();
+    // Flows to one destination on the same ports share their protocols.
+    let mut protocols: BTreeMap<(&Target, &[PortRef]), NameProtocols> = BTreeMap::new();
+    let mut name_protocols = |to, specs| {
+        protocols
+            .entry((to, specs))
+            .or_insert_with(|| name_protocols(model, to, specs))
+            .clone()
+    };
+    let flows = model
+        .flows
+        .iter()
+        .map(|f| Flow {
+            id: f.id.clone(),
+            from: side(&f.from.target),
+            to: side(&f.to.target),
+            specs: f.port_specs.clone(),
+            egress: f.egress_name.is_some(),
+            name_protocols: name_protocols(&f.to.target, &f.port_specs),
+            to_service: match &f.to.target {
+                Target::Service(s) => service_index.get(s.as_str()).copied(),
+                _ => None,
+            },
+        })
+        .collect();
+    (services, peers, flows)
+}
+
 /// Every value the proof's cubes and the intent's labels name.
 fn vocabulary(it: &Intent) -> Vocabulary {
     let mut v = Vocabulary::new();
     v.entry(name_key())
         .or_default()
         .insert(it.namespace.clone());
+    // Flows and policies share their cubes: each copy is read once.
+    let mut seen = HashSet::new();
+    let mut name = |c: &Cube| {
+        if seen.insert(c.identity()) {
+            c.name_values(&mut v);
+        }
+    };
     for s in &it.services {
-        s.pods.name_values(&mut v);
+        name(&s.pods);
     }
     for p in &it.peers {
-        p.cube.name_values(&mut v);
+        name(&p.cube);
     }
     let sides = it.flows.iter().flat_map(|f| [&f.from, &f.to]);
     for side in sides {
         match side {
-            Side::Local(c) => c.name_values(&mut v),
-            Side::Remote(p) => p.pods.iter().for_each(|c| c.name_values(&mut v)),
+            Side::Local(c) => name(c),
+            Side::Remote(p) => p.pods.iter().for_each(&mut name),
         }
     }
     for p in &it.policies {
-        p.selector.iter().for_each(|c| c.name_values(&mut v));
+        p.selector.iter().for_each(&mut name);
         let rules = p.ingress.iter().chain(&p.egress).flatten();
         for (_, parties) in rules.flat_map(|r| &r.peers) {
-            parties.pods.iter().for_each(|c| c.name_values(&mut v));
+            parties.pods.iter().for_each(&mut name);
         }
     }
     v
@@ -275,18 +322,14 @@ fn side(model: &Model, target: &Target) -> Side {
 }
 
 /// The protocols each named port of a flow has at its destination services.
-fn name_protocols(
-    model: &Model,
-    to: &Target,
-    specs: &[PortRef],
-) -> BTreeMap<String, BTreeSet<Protocol>> {
+fn name_protocols(model: &Model, to: &Target, specs: &[PortRef]) -> NameProtocols {
     let members: Vec<&String> = match to {
         Target::Service(s) => vec![s],
         Target::Group(g) => model.groups[g].members.iter().collect(),
         Target::All => model.services.keys().collect(),
         Target::Peer(_) => Vec::new(),
     };
-    let mut out: BTreeMap<String, BTreeSet<Protocol>> = BTreeMap::new();
+    let mut out = NameProtocols::new();
     for spec in specs {
         if let PortRef::Named(name) = spec {
             let protocols = members

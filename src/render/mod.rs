@@ -6,8 +6,11 @@
 
 pub mod cilium;
 pub mod collect;
+mod context;
 pub mod templates;
 pub mod windows;
+
+use std::sync::Arc;
 
 use crate::diag::Errors;
 use crate::k8s::NetworkPolicy;
@@ -20,7 +23,7 @@ pub use templates::{Source, TemplateSet};
 /// Renders the templates over the model and collects the policies, with
 /// the template and document each came from.
 pub fn render(
-    model: &Model,
+    model: &Arc<Model>,
     templates: &TemplateSet,
 ) -> Result<(Vec<NetworkPolicy>, Origins), Errors> {
     let rendered = templates::expand(templates, model)?;
@@ -58,7 +61,7 @@ impl Output {
 }
 
 /// Renders the templates of the model's backend over the model.
-pub fn render_backend(model: &Model, templates: &TemplateSet) -> Result<Output, Errors> {
+pub fn render_backend(model: &Arc<Model>, templates: &TemplateSet) -> Result<Output, Errors> {
     let rendered = templates::expand(templates, model)?;
     match model.backend {
         crate::spec::Backend::Kubernetes => {

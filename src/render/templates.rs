@@ -4,11 +4,13 @@
 //! nor the environment: only the sources handed in here exist.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
+use super::context::{Part, context};
 use crate::diag::{Diagnostic, Errors};
+use crate::k8s::yaml;
 use crate::model::Model;
 use crate::spec::files::Files;
 use crate::spec::{Backend, TemplateDir};
@@ -170,7 +172,7 @@ pub struct Rendered {
 }
 
 /// Renders every template with the model as context, in name order.
-pub fn expand(set: &TemplateSet, model: &Model) -> Result<Vec<Rendered>, Errors> {
+pub fn expand(set: &TemplateSet, model: &Arc<Model>) -> Result<Vec<Rendered>, Errors> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -196,7 +198,7 @@ pub fn expand(set: &TemplateSet, model: &Model) -> Result<Vec<Rendered>, Errors>
     if !errors.is_empty() {
         return Err(Errors(errors));
     }
-    let ctx = minijinja::Value::from(Serde(model));
+    let ctx = context(model);
     let mut out = Vec::new();
     let mut total = 0;
     for (name, source) in &set.0 {
@@ -256,7 +258,17 @@ fn display_origin(name: &str, source: &Source) -> String {
 
 /// `{{ value | toyaml }}`: block YAML without the trailing newline.
 fn toyaml(value: minijinja::Value) -> Result<String, minijinja::Error> {
-    let text = serde_saphyr::to_string(&value).map_err(|e| {
+    let part = value.downcast_object_ref::<Part>();
+    let fast = match part {
+        Some(p) => p.yaml(),
+        None => yaml::emit::to_string(&value),
+    };
+    if let Some(mut text) = fast {
+        text.truncate(text.trim_end_matches('\n').len());
+        return Ok(text);
+    }
+    let value = part.map_or(&value, Part::converted);
+    let text = serde_saphyr::to_string(value).map_err(|e| {
         minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
     })?;
     Ok(text.trim_end_matches('\n').to_string())
@@ -290,7 +302,9 @@ mod tests {
 
     #[test]
     fn toyaml_quotes_what_yaml_1_1_would_retype() {
-        let v = minijinja::Value::from(Serde(serde_json::json!({"a": "on", "b": 1})));
+        let v = minijinja::Value::from(minijinja::value::Serde(
+            serde_json::json!({"a": "on", "b": 1}),
+        ));
         assert_eq!(toyaml(v).unwrap(), "a: \"on\"\nb: 1");
     }
 }

@@ -257,6 +257,27 @@ fn tier_lines(d: &Decision, way: &str, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// `It is isolated for DIR by N policies:` and each policy with its rules
+/// of `dir`, in words.
+pub fn isolation(
+    cluster: &Cluster,
+    by: &[PolicyRef],
+    dir: PolicyType,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let way = match dir {
+        PolicyType::Egress => "egress",
+        PolicyType::Ingress => "ingress",
+    };
+    let n = by.len();
+    let s = if n == 1 { "policy" } else { "policies" };
+    writeln!(out, "  It is isolated for {way} by {n} {s}:")?;
+    for p in by {
+        policy(cluster, p, dir, out)?;
+    }
+    Ok(())
+}
+
 /// One isolating policy and its rules of `dir`, in words.
 fn policy(
     cluster: &Cluster,

@@ -2,8 +2,9 @@
 //!
 //! One tree by subject: [`analyze`] (connectivity of manifests), [`check`]
 //! (one question's answer), [`diff`] (a diff or the pairwise table),
-//! [`lint`] (findings), [`policies`] (the rendered policies) and
-//! [`diagnostics`] (errors for a person). Every subject has one writer,
+//! [`graph`] (the picture of an analysis or a diff), [`lint`] (findings),
+//! [`policies`] (the rendered policies) and [`diagnostics`] (errors for a
+//! person). Every subject has one writer,
 //!
 //! ```text
 //! write(&subject, Format, &Options, &mut dyn io::Write) -> io::Result<()>
@@ -18,6 +19,8 @@ pub mod cilium;
 pub mod describe;
 pub mod diagnostics;
 pub mod diff;
+pub mod graph;
+pub mod learn;
 pub mod lint;
 pub mod policies;
 pub mod probe;
@@ -51,10 +54,12 @@ pub enum Format {
     Summary,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// One self-contained HTML page.
+    Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Yaml,
         Format::Json,
         Format::Text,
@@ -64,6 +69,7 @@ impl Format {
         Format::Md,
         Format::Summary,
         Format::Sarif,
+        Format::Html,
     ];
 
     /// The name the command line spells.
@@ -78,6 +84,7 @@ impl Format {
             Format::Md => "md",
             Format::Summary => "summary",
             Format::Sarif => "sarif",
+            Format::Html => "html",
         }
     }
 
@@ -94,12 +101,14 @@ impl fmt::Display for Format {
 }
 
 /// Options every format honours where it applies.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
     /// Leave denied connections out (analyze json, table, md).
     pub allowed_only: bool,
     /// Colour text output.
     pub color: bool,
+    /// What the pictures (dot, mermaid, html) show.
+    pub graph: crate::analyze::graph::Options,
 }
 
 /// The error a subject's writer returns for a format it does not write

@@ -41,8 +41,12 @@ pub fn rendered(r: &Rendered, format: Format) -> String {
 
 /// [`write`] into a string.
 pub fn to_string<T: Serialize + Sync>(objects: &[T], format: Format) -> String {
+    if format == Format::Yaml {
+        // The stream as written, not copied.
+        return yaml::to_stream(objects);
+    }
     let mut out = Vec::new();
     // Writing to a Vec cannot fail, and both formats are written.
     let _ = write(objects, format, &Options::default(), &mut out);
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::files::Files;
@@ -111,14 +112,19 @@ pub fn load(input: Input, files: &dyn Files) -> Result<Loaded, Errors> {
     let mut errors = Vec::new();
     for (i, layer) in layers.iter().enumerate().rev() {
         let base_exists = i + 1 < layers.len();
-        for nothing in merge(&mut merged, layer.raw.clone(), base_exists) {
+        for nothing in merge(&mut merged, &layer.raw, base_exists) {
             errors.push(deletes_nothing(layer, &nothing));
         }
     }
     Errors::check(errors)?;
     let map = SourceMap::new(layers);
-    let set: NetworkPolicySet = serde_path_to_error::deserialize(&merged)
-        .map_err(|err| map.error(FieldPath::from(err.path()), err.into_inner().to_string()))?;
+    // Typed directly; only an error is typed again, tracking its path.
+    let set = match NetworkPolicySet::deserialize(&merged) {
+        Ok(set) => set,
+        Err(_) => serde_path_to_error::deserialize(&merged)
+            .map_err(|err| map.error(FieldPath::from(err.path()), err.into_inner().to_string()))?,
+    };
+    drop(merged);
     let template_dirs = template_dirs(&set, &map, &dirs, files)?;
     Ok(Loaded {
         set,

@@ -6,6 +6,8 @@
 //! annotation) deletes nothing, which is almost always a typo: the merge
 //! reports it.
 
+use std::borrow::Borrow;
+
 use serde_json::{Map, Value};
 
 use crate::diag::FieldPath;
@@ -31,16 +33,23 @@ pub struct NothingDeleted {
 
 /// Merges `over` onto `base` in place; `base_exists` says whether there is
 /// a base at all (a standalone file's nulls simply mean absent). Returns
-/// every named entry `over` deletes that `base` lacks.
-pub fn merge(base: &mut Value, over: Value, base_exists: bool) -> Vec<NothingDeleted> {
+/// every named entry `over` deletes that `base` lacks. `over` is read, not
+/// consumed: only what lands in `base` is copied.
+pub fn merge(base: &mut Value, over: impl Borrow<Value>, base_exists: bool) -> Vec<NothingDeleted> {
     let mut out = Vec::new();
-    merge_at(base, over, &mut FieldPath::default(), base_exists, &mut out);
+    merge_at(
+        base,
+        over.borrow(),
+        &mut FieldPath::default(),
+        base_exists,
+        &mut out,
+    );
     out
 }
 
 fn merge_at(
     base: &mut Value,
-    over: Value,
+    over: &Value,
     path: &mut FieldPath,
     report: bool,
     out: &mut Vec<NothingDeleted>,
@@ -50,6 +59,11 @@ fn merge_at(
         return;
     };
     if !base.is_object() {
+        if !report {
+            // Over nothing, with nothing to report: the map as it is.
+            *base = strip_map(over);
+            return;
+        }
         *base = Value::Object(Map::new());
     }
     let Value::Object(base) = base else {
@@ -58,9 +72,9 @@ fn merge_at(
     let named = report && is_named(path);
     for (key, value) in over {
         if value.is_null() {
-            if base.shift_remove(&key).is_none() && named {
+            if base.shift_remove(key).is_none() && named {
                 let mut field = path.clone();
-                field.0.push(crate::diag::Seg::Key(key));
+                field.0.push(crate::diag::Seg::Key(key.clone()));
                 out.push(NothingDeleted {
                     field,
                     existing: base.keys().cloned().collect(),
@@ -68,31 +82,35 @@ fn merge_at(
             }
             continue;
         }
-        path.0.push(crate::diag::Seg::Key(key.clone()));
-        match base.get_mut(&key) {
-            Some(slot) => merge_at(slot, value, path, report, out),
+        match base.get_mut(key) {
+            Some(slot) => {
+                path.0.push(crate::diag::Seg::Key(key.clone()));
+                merge_at(slot, value, path, report, out);
+                path.0.pop();
+            }
             None => {
-                let mut slot = Value::Null;
-                merge_at(&mut slot, value, path, false, out);
-                base.insert(key, slot);
+                base.insert(key.clone(), strip(value));
             }
         }
-        path.0.pop();
     }
 }
 
 /// A replacing value: nulls inside its maps mean absent.
-fn strip(v: Value) -> Value {
+fn strip(v: &Value) -> Value {
     match v {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, strip(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(strip).collect()),
-        other => other,
+        Value::Object(map) => strip_map(map),
+        Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+        other => other.clone(),
     }
+}
+
+fn strip_map(map: &Map<String, Value>) -> Value {
+    Value::Object(
+        map.iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), strip(v)))
+            .collect(),
+    )
 }
 
 /// `spec.<named>` itself (its entries are user-named).

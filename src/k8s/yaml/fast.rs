@@ -99,7 +99,7 @@ fn node(parser: &mut P<'_>, first: Event<'_>, depth: usize, yaml11: bool) -> Opt
 /// A scalar's value: quoted and block scalars are strings; a plain scalar
 /// is null, `true`/`false`, a plain decimal integer, or a string that no
 /// YAML reader could take for anything else.
-fn scalar(text: &str, style: ScalarStyle, yaml11: bool) -> Option<Value> {
+pub(super) fn scalar(text: &str, style: ScalarStyle, yaml11: bool) -> Option<Value> {
     if style != ScalarStyle::Plain {
         return Some(Value::String(text.to_string()));
     }

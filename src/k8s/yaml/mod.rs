@@ -5,8 +5,10 @@
 //! silently turned into booleans). Writing quotes every scalar a YAML 1.1
 //! reader could take for something other than a string.
 
+pub mod emit;
 mod fast;
 mod parallel;
+mod scan;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -64,6 +66,14 @@ fn convert(err: serde_saphyr::Error) -> YamlError {
 
 /// Parses every non-empty document of a stream into JSON-shaped values.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
+    let mut docs = Vec::new();
+    let plain = scan::documents(text, |doc| {
+        docs.push(doc);
+        Some(())
+    });
+    if plain.is_some() {
+        return Ok(docs);
+    }
     match fast::documents(text) {
         Some(docs) => Ok(docs),
         None => parse_documents_slow(text),
@@ -84,6 +94,25 @@ pub fn parse_documents_kubectl_slow(text: &str) -> Result<Vec<Value>, YamlError>
     serde_saphyr::from_str_multiple_with_options(text, options_kubectl()).map_err(convert)
 }
 
+/// Every document of `text` typed, read by the fast readers; `None` where
+/// they give up or a document is not a `T`.
+fn typed_fast<T: DeserializeOwned>(text: &str) -> Option<Vec<T>> {
+    // Each document is typed as soon as it is read, so the values of the
+    // whole stream never exist at once.
+    let mut out = Vec::new();
+    let plain = scan::documents(text, |doc| {
+        out.push(serde_json::from_value(doc).ok()?);
+        Some(())
+    });
+    if plain.is_some() {
+        return Some(out);
+    }
+    let docs = fast::documents(text)?;
+    docs.into_iter()
+        .map(|d| serde_json::from_value(d).ok())
+        .collect()
+}
+
 /// [`parse_documents`] by serde-saphyr alone (the reference the fast
 /// reader is tested against).
 pub fn parse_documents_slow(text: &str) -> Result<Vec<Value>, YamlError> {
@@ -93,11 +122,8 @@ pub fn parse_documents_slow(text: &str) -> Result<Vec<Value>, YamlError> {
 /// Parses every non-empty document of a stream into a typed value: fast
 /// where the fast reader and serde's JSON types agree, else by serde-saphyr.
 pub fn parse_all<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
-    if let Some(docs) = fast::documents(text) {
-        let typed: Result<Vec<T>, _> = docs.into_iter().map(serde_json::from_value).collect();
-        if let Ok(typed) = typed {
-            return Ok(typed);
-        }
+    if let Some(typed) = typed_fast(text) {
+        return Ok(typed);
     }
     serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
 }
@@ -109,8 +135,10 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 
 /// Writes one value as a YAML document (no leading `---`).
 pub fn to_string<T: Serialize>(value: &T) -> String {
-    // Serializing plain data (maps, strings, numbers) cannot fail.
-    serde_saphyr::to_string(value).expect("plain data always serializes to YAML")
+    emit::to_string(value).unwrap_or_else(|| {
+        // Serializing plain data (maps, strings, numbers) cannot fail.
+        serde_saphyr::to_string(value).expect("plain data always serializes to YAML")
+    })
 }
 
 /// Writes values as a multi-document stream, each document after `---`.
@@ -120,11 +148,16 @@ pub fn to_stream<T: Serialize + Sync>(values: &[T]) -> String {
         let mut out = String::new();
         for value in chunk {
             out.push_str("---\n");
-            out.push_str(&to_string(value));
+            if !emit::append(&mut out, value) {
+                out.push_str(&to_string(value));
+            }
         }
         out
     };
-    let parts = parallel::map_chunks(values, PARALLEL_ITEMS, write);
+    let mut parts = parallel::map_chunks(values, PARALLEL_ITEMS, write);
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
     parts.concat()
 }
 
@@ -145,9 +178,7 @@ pub fn parse_all_parallel<T: DeserializeOwned + Send>(text: &str) -> Result<Vec<
     let read = |chunk: &[&str]| -> Option<Vec<T>> {
         let mut out = Vec::new();
         for part in chunk {
-            for doc in fast::documents(part)? {
-                out.push(serde_json::from_value(doc).ok()?);
-            }
+            out.extend(typed_fast(part)?);
         }
         Some(out)
     };

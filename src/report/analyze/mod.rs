@@ -1,9 +1,7 @@
 //! `netpolgen analyze`: an [`Analysis`] in each of its formats.
 
-pub mod dot;
 pub mod json;
 pub mod md;
-pub mod mermaid;
 pub mod summary;
 pub mod table;
 
@@ -11,15 +9,17 @@ use std::io::{self, Write};
 
 use super::{Format, Options, unsupported};
 use crate::analyze::Analysis;
+use crate::analyze::graph::{self, Graph, View};
 
 /// The formats `analyze` writes.
-pub const FORMATS: [Format; 6] = [
+pub const FORMATS: [Format; 7] = [
     Format::Json,
     Format::Table,
     Format::Dot,
     Format::Mermaid,
     Format::Md,
     Format::Summary,
+    Format::Html,
 ];
 
 /// The pure twin of `netpolgen analyze`: documents in, report bytes out.
@@ -36,7 +36,9 @@ pub fn docs(
     Ok(out)
 }
 
-/// Writes `analysis` in `format`.
+/// Writes `analysis` in `format`. The pictures (dot, mermaid, html) follow
+/// `options.graph`; a focus that names nothing is an `InvalidInput` error
+/// (the command line checks it first, with [`picture`]).
 pub fn write(
     analysis: &Analysis<'_>,
     format: Format,
@@ -46,10 +48,20 @@ pub fn write(
     match format {
         Format::Json => json::write_json(analysis, options, out),
         Format::Table => table::write_table(analysis, options, out),
-        Format::Dot => dot::write_dot(analysis, out),
-        Format::Mermaid => mermaid::write_mermaid(analysis, out),
+        Format::Dot | Format::Mermaid | Format::Html => {
+            let views = [View::new(analysis)];
+            let graph = picture(&views, &options.graph)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            super::graph::write(&views, &graph, format, out)
+        }
         Format::Md => md::write_md(analysis, options, out),
         Format::Summary => summary::write_summary(&analysis.summary(), analysis, out),
         other => Err(unsupported("an analysis", other)),
     }
+}
+
+/// The picture of one analysis (its one view); fails on a focus that
+/// names nothing.
+pub fn picture(views: &[View<'_>], options: &graph::Options) -> Result<Graph, String> {
+    Graph::build(views, &["analysis"], options)
 }

@@ -1,5 +1,5 @@
 //! `netpolgen diff`: a [`Diff`] or the pairwise [`Table`] as text, JSON or
-//! markdown.
+//! markdown, and the picture of a diff ([`write_graph`]).
 
 pub mod md;
 pub mod text;
@@ -7,12 +7,49 @@ pub mod text;
 use std::io::{self, Write};
 
 use super::{Format, Options, unsupported};
+use crate::analyze::Analysis;
+use crate::analyze::graph::{Graph, View};
 use crate::diff::Diff;
 use crate::diff::all::Table;
 use crate::diff::conn::{ExternalChange, FlowChange};
+use crate::diff::graph::Sides;
 
-/// The formats `diff` writes.
-pub const FORMATS: [Format; 3] = [Format::Text, Format::Json, Format::Md];
+/// The formats `diff` writes (`--all`: text, json and md only).
+pub const FORMATS: [Format; 6] = [
+    Format::Text,
+    Format::Json,
+    Format::Md,
+    Format::Dot,
+    Format::Mermaid,
+    Format::Html,
+];
+
+/// Draws the two sides of a diff in `format` (dot, mermaid, html), added
+/// edges green, removed red, unchanged grey. A focus that names nothing on
+/// either side is an `InvalidInput` error, before anything is written.
+pub fn write_graph(
+    sides: &Sides,
+    format: Format,
+    options: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let [ca, cb] = &sides.clusters;
+    let (aa, ab) = (Analysis::new(ca), Analysis::new(cb));
+    let views = [
+        View {
+            analysis: &aa,
+            names: sides.names[0].clone(),
+        },
+        View {
+            analysis: &ab,
+            names: sides.names[1].clone(),
+        },
+    ];
+    let labels = [sides.labels[0].as_str(), sides.labels[1].as_str()];
+    let graph = Graph::build(&views, &labels, &options.graph)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    super::graph::write(&views, &graph, format, out)
+}
 
 /// Writes a diff; colour applies to text only.
 pub fn write(d: &Diff, format: Format, options: &Options, out: &mut dyn Write) -> io::Result<()> {

@@ -1,0 +1,245 @@
+//! `analyze -o html` and `diff -o html` in a real browser: headless
+//! Chromium loads the page (with `#test-click=KEY`, which clicks that
+//! element on load), and the tests read the DOM it dumps after the script
+//! ran: the nodes, the matrix cells, the explanation in the panel. A
+//! screenshot of each page is left under `target/html-report/`.
+//!
+//! Without Chromium the browser tests say so and return, except under
+//! `NETPOLGEN_REQUIRE_TOOLS` (CI), where they fail.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{missing, netpolgen, ok, repo, require_tool};
+
+const PROD: &str = "tests/testdata/analyze/alt-las-prod";
+
+/// The browser: Debian's package installs `chromium`.
+const CHROMIUM: &str = "chromium";
+
+fn page(args: &[&str], dir: &Path) -> String {
+    let mut cmd = netpolgen();
+    cmd.args(args).current_dir(dir);
+    ok(cmd)
+}
+
+fn diff_page(dir: &Path) -> String {
+    let mut cmd = netpolgen();
+    cmd.args(["diff", "../../../../overlays/prod", "after", "-o", "html"])
+        .current_dir(dir);
+    let out = cmd.output().unwrap();
+    // 1: the two sides differ.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Where the page and its screenshot are kept: `target/html-report/`.
+fn out_dir() -> PathBuf {
+    let dir = repo().join("target/html-report");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn chromium(args: &[&str]) -> String {
+    let out = Command::new(require_tool(CHROMIUM))
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1400,1000",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Writes `html` as `name.html`, screenshots it as `name.png`, and returns
+/// the DOM after a click on `key`.
+fn load(name: &str, html: &str, key: &str) -> String {
+    let dir = out_dir();
+    let file = dir.join(format!("{name}.html"));
+    std::fs::write(&file, html).unwrap();
+    let url = format!("file://{}", file.display());
+    let shot = dir.join(format!("{name}.png"));
+    chromium(&[&format!("--screenshot={}", shot.display()), &url]);
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "no screenshot at {}",
+        shot.display()
+    );
+    chromium(&["--dump-dom", &format!("{url}#test-click={key}")])
+}
+
+/// The text of the first `<pre class="explanation">` in `dom`, unescaped.
+fn explanation(dom: &str) -> String {
+    let start = dom
+        .find("<pre class=\"explanation\">")
+        .unwrap_or_else(|| panic!("no explanation in the panel:\n{}", panel(dom)));
+    let rest = &dom[start + "<pre class=\"explanation\">".len()..];
+    let text = &rest[..rest.find("</pre>").unwrap()];
+    text.replace("&gt;", ">")
+        .replace("&lt;", "<")
+        .replace("&amp;", "&")
+}
+
+fn panel(dom: &str) -> &str {
+    let start = dom.find("<aside id=\"panel\">").expect("a panel");
+    &dom[start..]
+}
+
+fn count(dom: &str, needle: &str) -> usize {
+    dom.matches(needle).count()
+}
+
+#[test]
+fn prod_page_draws_the_classes_and_explains_an_edge_on_click() {
+    if missing(&[CHROMIUM]) {
+        return;
+    }
+    let html = page(&["analyze", ".", "-o", "html"], &repo().join(PROD));
+    let key = "alt-las-prod/api-gateway->alt-las-prod/ai-orchestrator:unchanged:declared";
+    let dom = load("alt-las-prod", &html, key);
+    assert!(dom.contains("data-ready=\"1\""), "the script did not run");
+    assert!(
+        dom.contains(&format!("data-clicked=\"{}\"", key.replace('>', "&gt;"))),
+        "the click found no element"
+    );
+    for node in [
+        "api-gateway",
+        "ai-orchestrator",
+        "runner-service",
+        "segmentation-service",
+        "archive-service",
+    ] {
+        let want = format!("class=\"node class\" data-key=\"alt-las-prod/{node}\"");
+        assert!(dom.contains(&want), "no node {node}");
+    }
+    for open in ["ingress-nginx", "monitoring", "kube-system"] {
+        let want = format!("class=\"node open\" data-key=\"ns:{open}\"");
+        assert!(dom.contains(&want), "no open node {open}");
+    }
+    // Four namespaces and external: a 5 x 5 matrix less external to itself.
+    assert_eq!(count(&dom, "data-key=\"cell:"), 24);
+    assert!(dom.contains("data-key=\"cell:ingress-nginx&gt;alt-las-prod\""));
+    assert!(
+        dom.contains("class=\"edge declared selected\""),
+        "the edge is not selected"
+    );
+    let text = explanation(&dom);
+    assert!(
+        text.starts_with(
+            "ALLOWED: alt-las-prod/api-gateway -> alt-las-prod/ai-orchestrator on 8000/TCP"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("allow-api-gateway-to-backend-services-prod"),
+        "the deciding policy is not named:\n{text}"
+    );
+}
+
+#[test]
+fn a_matrix_cell_explains_its_connections_and_one_it_denies() {
+    if missing(&[CHROMIUM]) {
+        return;
+    }
+    let html = page(&["analyze", ".", "-o", "html"], &repo().join(PROD));
+    let dom = load("alt-las-prod-cell", &html, "cell:alt-las-prod>alt-las-prod");
+    let p = panel(&dom);
+    assert!(p.contains("alt-las-prod -&gt; alt-las-prod: 5"), "{p}");
+    assert!(p.contains("denied, for example"), "{p}");
+    assert!(p.contains("DENIED: "), "{p}");
+    assert!(dom.contains("class=\"cell declared selected\""));
+}
+
+#[test]
+fn diff_page_colours_changes_and_explains_both_sides() {
+    if missing(&[CHROMIUM]) {
+        return;
+    }
+    let dir = repo().join("tests/testdata/diff/alt-las-prod");
+    let html = diff_page(&dir);
+    let dom = load("diff-alt-las-prod", &html, "cell:alt-las-prod>external");
+    assert!(dom.contains("class=\"edge open added\""), "no added edge");
+    assert!(
+        dom.contains("class=\"cell added selected\""),
+        "the cell is not added"
+    );
+    let p = panel(&dom);
+    assert!(p.contains("b: after"), "{p}");
+    assert!(p.contains("not on this side") || p.contains("a: "), "{p}");
+}
+
+/// 500 workloads in 20 namespaces, each namespace isolated for ingress
+/// and open from the previous one on one port.
+fn large_cluster() -> String {
+    let mut y = String::new();
+    for n in 0..20 {
+        let ns = format!("team-{n:02}");
+        for w in 0..25 {
+            let _ = write!(
+                y,
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: svc-{w:02}, namespace: {ns}}}\nspec:\n  selector: {{matchLabels: {{app: svc-{w:02}}}}}\n  template:\n    metadata: {{labels: {{app: svc-{w:02}, tier: t{}}}}}\n    spec:\n      containers:\n      - name: c\n        image: x\n        ports: [{{containerPort: 8080}}, {{containerPort: 9090}}]\n",
+                w % 5
+            );
+        }
+        let prev = format!("team-{:02}", (n + 19) % 20);
+        let _ = write!(
+            y,
+            "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: from-{prev}, namespace: {ns}}}\nspec:\n  podSelector: {{matchLabels: {{tier: t{}}}}}\n  ingress:\n  - from:\n    - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {prev}}}}}\n      podSelector: {{matchLabels: {{tier: t0}}}}\n    ports: [{{port: 8080}}]\n",
+            n % 5
+        );
+    }
+    y
+}
+
+#[test]
+fn five_hundred_workloads_give_a_page_the_browser_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cluster.yaml"), large_cluster()).unwrap();
+    let started = std::time::Instant::now();
+    let html = page(&["analyze", "cluster.yaml", "-o", "html"], dir.path());
+    let took = started.elapsed();
+    assert!(took.as_secs() < 60, "analyze -o html took {took:?}");
+    assert!(html.len() < 8 << 20, "the page is {} bytes", html.len());
+    assert!(
+        html.contains("500 workloads; 20 namespaces"),
+        "{}",
+        &html[..2000]
+    );
+    if missing(&[CHROMIUM]) {
+        return;
+    }
+    let key = "cell:team-00>team-01";
+    let dom = load("five-hundred", &html, key);
+    assert!(dom.contains("data-ready=\"1\""), "the script did not run");
+    assert!(dom.contains(&format!("data-clicked=\"{}\"", key.replace('>', "&gt;"))));
+    // 20 x 20 namespaces plus external: every cell is drawn.
+    assert!(count(&dom, "data-key=\"cell:") >= 400);
+    assert!(
+        count(&dom, "class=\"cluster") == 20,
+        "one cluster per namespace"
+    );
+    assert!(panel(&dom).contains("team-00/"), "{}", panel(&dom));
+}
+
+/// Same input, same page.
+#[test]
+fn the_page_is_the_same_bytes_every_time() {
+    let dir = repo().join(PROD);
+    let a = page(&["analyze", ".", "-o", "html"], &dir);
+    let b = page(&["analyze", ".", "-o", "html"], &dir);
+    assert_eq!(a, b);
+    // Nothing fetched: no src=, no href= to anywhere, no @import.
+    for bad in [" src=", " href=", "@import", "https://"] {
+        assert!(!a.contains(bad), "the page refers to {bad}");
+    }
+}

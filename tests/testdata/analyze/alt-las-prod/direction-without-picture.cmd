@@ -1,0 +1,6 @@
+analyze
+.
+--output
+json
+--direction
+ingress

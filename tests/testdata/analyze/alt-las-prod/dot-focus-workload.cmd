@@ -1,0 +1,6 @@
+analyze
+.
+--output
+dot
+--focus
+alt-las-prod/api-gateway

@@ -1,0 +1,6 @@
+analyze
+.
+--output
+dot
+--direction
+ingress

@@ -1,0 +1,6 @@
+analyze
+.
+--output
+mermaid
+--direction
+egress

@@ -1,0 +1,6 @@
+analyze
+.
+--output
+mermaid
+--focus
+ingress-nginx

@@ -1,0 +1,4 @@
+analyze
+../../../../overlays/prod
+-o
+dot

@@ -1,0 +1,5 @@
+diff
+../../../../overlays/prod
+after
+-o
+mermaid

@@ -1,0 +1,9 @@
+diff
+--root
+.
+before
+after
+-o
+dot
+--focus
+shop/web

@@ -1,0 +1,7 @@
+diff
+--root
+.
+before
+after
+-o
+dot
