@@ -22,11 +22,12 @@ pub fn context(model: &Arc<Model>) -> Value {
 }
 
 /// The model's fields in the order serde writes them (`expects` is skipped).
-const ROOT: [&str; 13] = [
+const ROOT: [&str; 14] = [
     "name",
     "env",
     "namespace",
     "suffix",
+    "backend",
     "labels",
     "annotations",
     "default_deny",
@@ -51,6 +52,7 @@ impl Root {
             "env" => Value::from(m.env.as_str()),
             "namespace" => Value::from(m.namespace.as_str()),
             "suffix" => Value::from(m.suffix.as_str()),
+            "backend" => Value::from(m.backend.as_str()),
             "labels" => Value::from(Serde(&m.labels)),
             "annotations" => Value::from(Serde(&m.annotations)),
             "default_deny" => Value::from(Serde(&m.default_deny)),
@@ -119,7 +121,7 @@ impl fmt::Debug for Flows {
 }
 
 /// A flow's fields as serde writes them (`port_specs` is skipped).
-const FLOW: [&str; 8] = [
+const FLOW: [&str; 10] = [
     "id",
     "from",
     "to",
@@ -127,6 +129,8 @@ const FLOW: [&str; 8] = [
     "ingressName",
     "egressName",
     "dns",
+    "http",
+    "cilium",
     "window",
 ];
 /// An end's fields.
@@ -170,6 +174,8 @@ impl Object for FlowItem {
             "ingressName" => optional(&f.ingress_name),
             "egressName" => optional(&f.egress_name),
             "dns" => Value::from(f.dns),
+            "http" => Value::from(Serde(&f.http)),
+            "cilium" => Value::from(Serde(&f.cilium)),
             "window" => optional(&f.window),
             _ => return None,
         })
@@ -389,6 +395,9 @@ mod tests {
             "flows[0].ports is sequence",
             "flows[0].from.selector is none",
             "services.db.labels",
+            "backend",
+            "flows[0].http",
+            "flows[0].cilium",
             "default_deny",
             "values.x",
         ] {
