@@ -13,6 +13,7 @@
 
 mod data;
 mod explain;
+mod external;
 mod layout;
 mod matrix;
 mod svg;
