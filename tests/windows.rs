@@ -126,17 +126,21 @@ fn cronjobs_open_and_close_on_the_window_schedule() {
     );
 }
 
-/// A `kubectl` that appends its arguments to `$CALLS`, one call a line.
-fn fake_kubectl(dir: &Path) {
+/// A `kubectl` that appends its arguments to `$CALLS`, one call a line,
+/// and exits with `status`.
+fn fake_kubectl(dir: &Path, status: u8) {
+    use std::os::unix::fs::PermissionsExt;
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let path = bin.join("kubectl");
-    std::fs::write(&path, "#!/bin/sh\necho \"$*\" >> \"$CALLS\"\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
+    let script = format!("#!/bin/sh\necho \"$*\" >> \"$CALLS\"\nexit {status}\n");
+    std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-fn run_script(dir: &Path, script: &str) -> (String, String) {
+/// Runs `script` with the fake kubectl first on PATH: its output, and the
+/// calls kubectl recorded.
+fn run_script(dir: &Path, script: &str) -> (std::process::Output, String) {
     let calls = dir.join("calls");
     let _ = std::fs::remove_file(&calls);
     let file = dir.join("script.sh");
@@ -152,11 +156,14 @@ fn run_script(dir: &Path, script: &str) -> (String, String) {
         .env("CALLS", &calls)
         .output()
         .unwrap();
+    (out, std::fs::read_to_string(&calls).unwrap_or_default())
+}
+
+/// [`run_script`] that must succeed: the calls and stdout.
+fn run_ok(dir: &Path, script: &str) -> (String, String) {
+    let (out, calls) = run_script(dir, script);
     assert_success(&out);
-    (
-        std::fs::read_to_string(&calls).unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    (calls, String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[test]
@@ -164,9 +171,9 @@ fn the_runner_scripts_call_kubectl_as_documented() {
     let docs = window_render();
     let config = named(&docs, "ConfigMap", "netpolgen-window-maintenance-prod");
     let dir = tempfile::tempdir().unwrap();
-    fake_kubectl(dir.path());
+    fake_kubectl(dir.path(), 0);
 
-    let (calls, out) = run_script(dir.path(), config["data"]["open.sh"].as_str().unwrap());
+    let (calls, out) = run_ok(dir.path(), config["data"]["open.sh"].as_str().unwrap());
     let lines: Vec<&str> = calls.lines().collect();
     assert_eq!(lines.len(), 2, "{calls}");
     assert_eq!(
@@ -188,7 +195,7 @@ fn the_runner_scripts_call_kubectl_as_documented() {
     assert!((7100..=7200).contains(&left), "{left}");
     assert!(out.starts_with("window maintenance open until "), "{out}");
 
-    let (calls, out) = run_script(dir.path(), config["data"]["close.sh"].as_str().unwrap());
+    let (calls, out) = run_ok(dir.path(), config["data"]["close.sh"].as_str().unwrap());
     assert_eq!(
         calls,
         "delete --ignore-not-found --wait=false --namespace alt-las-prod \
@@ -202,28 +209,9 @@ fn a_failing_kubectl_fails_the_job() {
     let docs = window_render();
     let config = named(&docs, "ConfigMap", "netpolgen-window-maintenance-prod");
     let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(
-        bin.join("kubectl"),
-        "#!/bin/sh\necho \"$*\" >> \"$CALLS\"\nexit 1\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(bin.join("kubectl"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let calls = dir.path().join("calls");
-    let file = dir.path().join("open.sh");
-    std::fs::write(&file, config["data"]["open.sh"].as_str().unwrap()).unwrap();
-    let out = Command::new("sh")
-        .arg(&file)
-        .env(
-            "PATH",
-            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
-        )
-        .env("CALLS", &calls)
-        .output()
-        .unwrap();
+    fake_kubectl(dir.path(), 1);
+    let (out, calls) = run_script(dir.path(), config["data"]["open.sh"].as_str().unwrap());
     // The Job fails (and retries), and nothing is annotated open.
     assert!(!out.status.success());
-    assert_eq!(std::fs::read_to_string(&calls).unwrap().lines().count(), 1);
+    assert_eq!(calls.lines().count(), 1, "{calls}");
 }

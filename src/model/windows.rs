@@ -157,7 +157,8 @@ impl Builder<'_> {
         }
         self.runner_checks();
         let mut out = BTreeMap::new();
-        for (name, w) in &spec.windows.clone() {
+        let set = self.set;
+        for (name, w) in &set.spec.windows {
             if let Some(window) = self.window(name, w, flows, suffix) {
                 out.insert(name.clone(), window);
             }

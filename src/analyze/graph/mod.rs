@@ -27,6 +27,8 @@ mod external;
 mod focus;
 pub mod joint;
 
+use std::collections::BTreeMap;
+
 use crate::engine::PortSet;
 use crate::k8s::PolicyType;
 
@@ -112,6 +114,13 @@ pub struct Node {
     pub change: Change,
 }
 
+impl Node {
+    /// The namespace it belongs to; empty for the external nodes.
+    pub fn ns(&self) -> &str {
+        self.namespace.as_deref().unwrap_or_default()
+    }
+}
+
 /// Why an edge is there, for the explanation of a click.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Reason {
@@ -164,6 +173,19 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The class nodes of each namespace, in drawing order.
+    pub fn classes_by_namespace(&self) -> BTreeMap<&str, Vec<&Node>> {
+        let mut out: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
+        for n in self
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Class(_)))
+        {
+            out.entry(n.ns()).or_default().push(n);
+        }
+        out
+    }
+
     /// Builds the picture of `views` (one, or the sides a and b of a diff).
     /// Fails only on a focus that names nothing.
     pub fn build(views: &[View<'_>], sides: &[&str], options: &Options) -> Result<Graph, String> {

@@ -2,7 +2,6 @@
 //! `cluster_*` subgraphs; an edge of a whole namespace leaves (or enters)
 //! its cluster's border (`ltail`/`lhead` on its first node).
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{Legend, edge_color, edge_label, legend, node_color};
@@ -33,24 +32,17 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
         "  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=11];"
     )?;
     writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
-    let mut classes: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
-    for n in g
-        .nodes
-        .iter()
-        .filter(|n| matches!(n.kind, NodeKind::Class(_)))
-    {
-        classes.entry(ns(n)).or_default().push(n);
-    }
+    let classes = g.classes_by_namespace();
     for n in &g.nodes {
         match n.kind {
             NodeKind::Namespace => {
-                writeln!(out, "  subgraph {} {{", cluster(ns(n)))?;
+                writeln!(out, "  subgraph {} {{", cluster(n.ns()))?;
                 writeln!(out, "    label={};", q(&n.lines.join("\n")))?;
                 writeln!(out, "    style=rounded;")?;
                 if let Some(c) = node_color(n) {
                     writeln!(out, "    color={}; fontcolor={};", q(c), q(c))?;
                 }
-                for m in classes.get(ns(n)).into_iter().flatten() {
+                for m in classes.get(n.ns()).into_iter().flatten() {
                     writeln!(
                         out,
                         "    {} [label={}{}];",
@@ -104,10 +96,6 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "}}")
 }
 
-fn ns(n: &Node) -> &str {
-    n.namespace.as_deref().unwrap_or_default()
-}
-
 /// `, color=..., fontcolor=...` for a node only one side has.
 fn colored(n: &Node) -> String {
     node_color(n).map_or_else(String::new, |c| {
@@ -122,7 +110,7 @@ fn end(g: &Graph, i: usize, attr: &str, attrs: &mut Vec<String>) -> String {
     if n.kind != NodeKind::Namespace {
         return n.id.clone();
     }
-    attrs.push(format!("{attr}={}", cluster(ns(n))));
+    attrs.push(format!("{attr}={}", cluster(n.ns())));
     g.nodes
         .iter()
         .find(|m| matches!(m.kind, NodeKind::Class(_)) && m.namespace == n.namespace)

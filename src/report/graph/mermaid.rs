@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Legend, edge_color, edge_label, legend};
-use crate::analyze::graph::{Change, Graph, Node, NodeKind};
+use crate::analyze::graph::{Change, Graph, NodeKind};
 
 /// A Mermaid id for a graph id: `n_`, then lowercase letters and digits as
 /// they are, `-` as `_`, `/` `.` `:` as `_S` `_D` `_C`, any other byte as
@@ -47,14 +47,7 @@ pub fn label(lines: &[String]) -> String {
 /// Streams the chart.
 pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "flowchart LR")?;
-    let mut classes: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
-    for n in g
-        .nodes
-        .iter()
-        .filter(|n| matches!(n.kind, NodeKind::Class(_)))
-    {
-        classes.entry(ns(n)).or_default().push(n);
-    }
+    let classes = g.classes_by_namespace();
     let mut styled: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for n in &g.nodes {
         let class = match (n.change, n.kind == NodeKind::Open) {
@@ -69,7 +62,7 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
         match n.kind {
             NodeKind::Namespace => {
                 writeln!(out, "  subgraph {}[\"{}\"]", id(&n.id), label(&n.lines))?;
-                for m in classes.get(ns(n)).into_iter().flatten() {
+                for m in classes.get(n.ns()).into_iter().flatten() {
                     let class = match m.change {
                         Change::Added => Some("added"),
                         Change::Removed => Some("removed"),
@@ -161,10 +154,6 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn ns(n: &Node) -> &str {
-    n.namespace.as_deref().unwrap_or_default()
 }
 
 #[cfg(test)]
