@@ -435,18 +435,32 @@ fn all_compares_every_pair_of_environments() {
             .collect()
     };
     // Dev and test keep egress open: each of their five services may send
-    // out of the cluster, which staging and prod deny. Pod flows agree.
+    // out of the cluster, which staging and prod deny. Pod flows agree at
+    // L4; prod-cilium restricts 12 of them above it (two gateway calls by
+    // HTTP rules, each service's DNS on TCP and UDP by DNS rules), listed
+    // as 26 rules, and reaches one name outside the cluster.
     let out = run(&repo(), &["--all", "overlays", "-o", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let open = |has: &str, lacks: &str| (has.to_string(), lacks.to_string(), 0, 5);
+    let cell = |has: &str, lacks: &str, pods: usize, external: usize| {
+        (has.to_string(), lacks.to_string(), pods, external)
+    };
+    let open = |has: &str, lacks: &str| cell(has, lacks, 0, 5);
+    let l4 = |has: &str, external: usize| cell(has, "prod-cilium", 12, external);
+    let l7 = |lacks: &str| cell("prod-cilium", lacks, 26, 1);
     assert_eq!(
         cells(&json(&out)),
         [
             open("dev", "prod"),
-            open("dev", "prod-cilium"),
+            l4("dev", 5),
             open("dev", "staging"),
+            l4("prod", 0),
+            l7("dev"),
+            l7("prod"),
+            l7("staging"),
+            l7("test"),
+            l4("staging", 0),
             open("test", "prod"),
-            open("test", "prod-cilium"),
+            l4("test", 5),
             open("test", "staging")
         ]
     );
@@ -464,14 +478,19 @@ fn all_compares_every_pair_of_environments() {
         cells(&v),
         [
             open("dev", "prod"),
-            open("dev", "prod-cilium"),
+            l4("dev", 5),
             open("dev", "staging"),
+            l4("prod", 0),
+            l7("dev"),
+            l7("prod"),
+            l7("staging"),
+            l7("test"),
             one("staging", "dev"),
             one("staging", "prod"),
-            one("staging", "prod-cilium"),
+            cell("staging", "prod-cilium", 13, 0),
             one("staging", "test"),
             open("test", "prod"),
-            open("test", "prod-cilium"),
+            l4("test", 5),
             open("test", "staging")
         ]
     );
@@ -481,12 +500,12 @@ fn all_compares_every_pair_of_environments() {
     ));
     assert!(
         text.contains(
-            "\nstaging                1            1            1            -            1\n"
+            "\nstaging                1            1           13            -            1\n"
         ),
         "{text}"
     );
     let md = stdout(&run(tree.path(), &["--all", "overlays/", "-o", "md"]));
-    assert!(md.contains("| `staging` | 1 | 1 | 1 | - | 1 |\n"), "{md}");
+    assert!(md.contains("| `staging` | 1 | 1 | 13 | - | 1 |\n"), "{md}");
 }
 
 #[test]

@@ -1,23 +1,40 @@
 //! The connectivity half of a diff: which connections each side allows,
 //! compared, with the policies responsible for every one that differs.
+//! On Cilium renders a connection restricted above L4 is one entry per L7
+//! rule ([`super::l7`]), and a `toFQDNs` name is external traffic to it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::Serialize;
 
+use super::l7::{self, L7};
 use super::normalize::{self, Norm};
 use crate::analyze::Analysis;
 use crate::engine::{Cluster, Endpoint, Engine, Verdict};
 use crate::k8s::{PolicyType, Protocol};
 
-/// `from -> to:port/protocol`, endpoints as `namespace/name`.
+/// `from -> to:port/protocol`, endpoints as `namespace/name`, with the
+/// L7 rule it stands for when the connection is restricted above L4.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Flow {
     pub from: String,
     pub to: String,
     pub port: u16,
     pub protocol: Protocol,
+    /// `None`: every request passes (no L7 rule restricts it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l7: Option<L7>,
+}
+
+impl Flow {
+    /// The same connection without its L7 rule.
+    pub fn l4(&self) -> Flow {
+        Flow {
+            l7: None,
+            ..self.clone()
+        }
+    }
 }
 
 impl fmt::Display for Flow {
@@ -26,7 +43,11 @@ impl fmt::Display for Flow {
             f,
             "{} -> {}:{}/{}",
             self.from, self.to, self.port, self.protocol
-        )
+        )?;
+        match &self.l7 {
+            Some(r) => write!(f, " {r}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -49,28 +70,35 @@ pub struct FlowChange {
     /// Removed connections: an endpoint, or the destination port, no
     /// longer exists on side b.
     pub gone: bool,
+    /// Removed connections that side b still allows at L4 with other L7
+    /// rules: the policies whose L7 rules restrict it there (empty: any
+    /// request passes now).
+    #[serde(skip_serializing_if = "Option::is_none", rename = "l7Now")]
+    pub l7_now: Option<Vec<String>>,
 }
 
 /// Traffic between a workload and addresses outside the cluster that a
-/// rule admits: `from` or `to` is `external`.
+/// rule admits: `from` or `to` is `external`, or `to` is `fqdn` for the
+/// addresses a `toFQDNs` name resolves to at run time.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ExternalFlow {
     pub from: String,
     pub to: String,
-    /// `any`, or an ipBlock (`10.0.0.0/8 except 10.1.0.0/16`).
+    /// `any`, an ipBlock (`10.0.0.0/8 except 10.1.0.0/16`), or for `fqdn`
+    /// the name or pattern (`api.example.com`, `*.example.com`).
     pub addresses: String,
     /// `any`, or a port set (`443/TCP, 53/UDP`).
     pub ports: String,
+    /// The HTTP rule it stands for, when rules restrict it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l7: Option<L7>,
 }
 
 impl fmt::Display for ExternalFlow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let side = |end: &str| {
-            if end == "external" {
-                format!("external {}", self.addresses)
-            } else {
-                end.to_string()
-            }
+        let side = |end: &str| match end {
+            "external" | "fqdn" => format!("{end} {}", self.addresses),
+            _ => end.to_string(),
         };
         write!(
             f,
@@ -78,7 +106,11 @@ impl fmt::Display for ExternalFlow {
             side(&self.from),
             side(&self.to),
             self.ports
-        )
+        )?;
+        match &self.l7 {
+            Some(r) => write!(f, " {r}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -119,7 +151,12 @@ impl ConnDiff {
 /// A side's allowed connections, by flow, with the workload indices.
 struct Allowed<'c> {
     engine: Engine<'c>,
-    flows: BTreeMap<Flow, (usize, usize)>,
+    /// Every entry (a connection, or one per L7 rule restricting it) with
+    /// the workload indices and, for an L7 entry, the policies listing it.
+    flows: BTreeMap<Flow, (usize, usize, Vec<String>)>,
+    /// Every allowed connection at L4, with the policies whose L7 rules
+    /// restrict it (empty: none do).
+    l4: BTreeMap<Flow, Vec<String>>,
     /// Allowed external traffic, with the policies admitting it.
     external: BTreeMap<ExternalFlow, BTreeSet<String>>,
     ids: BTreeMap<String, usize>,
@@ -131,9 +168,12 @@ impl<'c> Allowed<'c> {
         let names: Vec<String> = (0..cluster.workloads.len())
             .map(|w| id(cluster, w, norm))
             .collect();
+        // Only Cilium policies restrict above L4.
+        let cilium = !cluster.cilium.is_empty();
         // One evaluation per equivalence class, expanded to allowed pairs only.
         let analysis = Analysis::new(cluster);
         let mut flows = BTreeMap::new();
+        let mut l4 = BTreeMap::new();
         let expanded: Result<(), std::convert::Infallible> =
             analysis.try_for_each_flow(|s, d, ports| {
                 for &(port, protocol) in ports {
@@ -142,8 +182,32 @@ impl<'c> Allowed<'c> {
                         to: names[d].clone(),
                         port,
                         protocol,
+                        l7: None,
                     };
-                    flows.insert(flow, (s, d));
+                    let rules = match cilium {
+                        true => {
+                            let (src, dst) = (Endpoint::Workload(s), Endpoint::Workload(d));
+                            l7::rules(&analysis.engine.verdict(&src, &dst, port, protocol))
+                        }
+                        false => Vec::new(),
+                    };
+                    let listing = |p: &BTreeSet<String>| -> Vec<String> {
+                        let set: BTreeSet<String> =
+                            p.iter().map(|n| normalize::name(norm, n)).collect();
+                        set.into_iter().collect()
+                    };
+                    let all: BTreeSet<String> = rules.iter().flat_map(|(_, p)| p.clone()).collect();
+                    l4.insert(flow.clone(), listing(&all));
+                    if rules.is_empty() {
+                        flows.insert(flow.clone(), (s, d, Vec::new()));
+                    }
+                    for (rule, policies) in rules {
+                        let entry = Flow {
+                            l7: Some(rule),
+                            ..flow.clone()
+                        };
+                        flows.insert(entry, (s, d, listing(&policies)));
+                    }
                 }
                 Ok(())
             });
@@ -155,20 +219,29 @@ impl<'c> Allowed<'c> {
                 PolicyType::Ingress => ("external".to_string(), w),
                 PolicyType::Egress => (w, "external".to_string()),
             };
-            let ports = if row.ports.is_full() {
-                "any".to_string()
-            } else {
-                row.ports.to_string()
-            };
             let flow = ExternalFlow {
                 from,
                 to,
                 addresses: row.addresses.to_string(),
-                ports,
+                ports: ports_text(&row.ports),
+                l7: None,
             };
             let policies = external.entry(flow).or_default();
             if let Some(rule) = &row.rule {
                 policies.insert(normalize::name(norm, &rule.policy.name));
+            }
+        }
+        for (w, grant) in analysis.fqdn() {
+            for (name, rule) in l7::fqdn_entries(&grant) {
+                let flow = ExternalFlow {
+                    from: names[w].clone(),
+                    to: "fqdn".to_string(),
+                    addresses: name,
+                    ports: ports_text(&grant.ports),
+                    l7: rule,
+                };
+                let policy = normalize::name(norm, &grant.rule.policy.name);
+                external.entry(flow).or_default().insert(policy);
             }
         }
         let engine = analysis.engine;
@@ -176,6 +249,7 @@ impl<'c> Allowed<'c> {
         Allowed {
             engine,
             flows,
+            l4,
             external,
             ids,
             norm,
@@ -196,9 +270,14 @@ impl<'c> Allowed<'c> {
         set.into_iter().collect()
     }
 
-    /// The policies admitting an allowed flow.
+    /// The policies admitting an allowed flow: for an L7 entry, those
+    /// listing its rule.
     fn admitting(&self, f: &Flow) -> Vec<String> {
-        let (s, d) = self.flows[f];
+        let (s, d, listing) = &self.flows[f];
+        if f.l7.is_some() {
+            return listing.clone();
+        }
+        let (s, d) = (*s, *d);
         let v = self.verdict(s, d, f);
         let mut names = Vec::new();
         for side in [&v.egress, &v.ingress] {
@@ -266,6 +345,15 @@ struct Denial {
     gone: bool,
 }
 
+/// `any`, or the port set.
+fn ports_text(ports: &crate::engine::PortSet) -> String {
+    if ports.is_full() {
+        "any".to_string()
+    } else {
+        ports.to_string()
+    }
+}
+
 /// `namespace/name` of a workload, normalised.
 fn id(cluster: &Cluster, w: usize, norm: Option<&Norm>) -> String {
     let w = &cluster.workloads[w];
@@ -282,6 +370,18 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
             out.unchanged += 1;
             continue;
         }
+        if let Some(now) = b.l4.get(&f.l4()) {
+            // Still connected, under other L7 rules (or none).
+            out.removed.push(FlowChange {
+                flow: f.clone(),
+                admitted_by: a.admitting(f),
+                isolated_by: Vec::new(),
+                denied_by: Vec::new(),
+                gone: false,
+                l7_now: Some(now.clone()),
+            });
+            continue;
+        }
         let denial = b.denying(f);
         out.removed.push(FlowChange {
             flow: f.clone(),
@@ -289,6 +389,7 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
             isolated_by: denial.isolated_by,
             denied_by: denial.denied_by,
             gone: denial.gone,
+            l7_now: None,
         });
     }
     for f in b.flows.keys().filter(|f| !a.flows.contains_key(f)) {
@@ -298,6 +399,7 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
             isolated_by: Vec::new(),
             denied_by: Vec::new(),
             gone: false,
+            l7_now: None,
         });
     }
     let only = |x: &Allowed<'_>, y: &Allowed<'_>| -> Vec<ExternalChange> {

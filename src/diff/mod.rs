@@ -5,11 +5,13 @@
 //! `crate::io::sides` builds sides from paths; [`compare`] turns two sides
 //! into a [`Diff`], which is plain data; `crate::report::diff` formats it.
 //! [`all`] compares every pair of environments of an overlay directory;
-//! [`graph`] holds what the picture of a diff is drawn from.
+//! [`graph`] holds what the picture of a diff is drawn from; [`l7`] what
+//! a connection carries above L4 on Cilium renders.
 
 pub mod all;
 pub mod conn;
 pub mod graph;
+pub mod l7;
 pub mod normalize;
 pub mod objects;
 pub mod side;
@@ -17,6 +19,7 @@ pub mod side;
 use serde::Serialize;
 
 pub use conn::{ConnDiff, Flow, FlowChange};
+pub use l7::{L7, L7Rule};
 pub use normalize::Norm;
 pub use objects::{Change, ObjectDiff};
 pub use side::{Side, Unit, UnitKind};
@@ -135,11 +138,13 @@ mod tests {
                     to: "x/b".into(),
                     port: 80,
                     protocol: crate::k8s::Protocol::TCP,
+                    l7: None,
                 },
                 admitted_by: vec!["a-to-b".into()],
                 isolated_by: vec!["deny".into()],
                 denied_by: Vec::new(),
                 gone: false,
+                l7_now: None,
             }]
         );
         assert_eq!(d.connectivity.unchanged, 0);

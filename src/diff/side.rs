@@ -250,11 +250,37 @@ fn key(o: &Object) -> (&str, &str, &str) {
 fn object(v: &Value) -> Object {
     let s = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default();
     let kind = s("/kind").to_string();
+    let mut value = canonical(v);
+    if crate::k8s::cilium::cilium_kind(&value).is_some() {
+        sort_sets(&mut value);
+    }
     Object {
         kind,
         namespace: s("/metadata/namespace").to_string(),
         name: s("/metadata/name").to_string(),
-        value: canonical(v),
+        value,
+    }
+}
+
+/// Lists of a Cilium policy whose order means nothing: a request (or a
+/// lookup, or an address) passes if any entry matches; a request must
+/// carry every header.
+const SETS: [&str; 4] = ["http", "dns", "toFQDNs", "headers"];
+
+/// Sorts the [`SETS`] lists, recursively, so that the same rules written
+/// in another order compare equal.
+fn sort_sets(v: &mut Value) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(sort_sets),
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                sort_sets(item);
+                if let (true, Value::Array(list)) = (SETS.contains(&k.as_str()), item) {
+                    list.sort_by_cached_key(|x| x.to_string());
+                }
+            }
+        }
+        _ => {}
     }
 }
 

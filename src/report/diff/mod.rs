@@ -118,6 +118,15 @@ pub fn reason(c: &FlowChange, added: bool) -> String {
         true => "was open: no policy isolated it".to_string(),
         false => format!("was admitted by {by}"),
     };
+    if let Some(now) = &c.l7_now {
+        let list = now.join(", ");
+        let now = match (c.flow.l7.is_some(), now.is_empty()) {
+            (_, true) => "now any request passes: no L7 rule restricts it".to_string(),
+            (true, false) => format!("now not among the L7 rules of {list}"),
+            (false, false) => format!("now restricted by the L7 rules of {list}"),
+        };
+        return format!("{was}; {now}");
+    }
     let now = if c.gone {
         "the endpoint or port no longer exists".to_string()
     } else {

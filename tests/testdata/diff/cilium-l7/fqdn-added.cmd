@@ -1,0 +1,9 @@
+diff
+--root
+.
+before
+fqdn-added
+-o
+text
+--color
+never

@@ -1,0 +1,9 @@
+diff
+--root
+.
+before
+method-added
+-o
+text
+--color
+never

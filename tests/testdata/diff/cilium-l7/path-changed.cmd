@@ -1,0 +1,9 @@
+diff
+--root
+.
+before
+path-changed
+-o
+text
+--color
+never

@@ -1,0 +1,9 @@
+diff
+--root
+.
+before
+reordered
+-o
+text
+--color
+never
