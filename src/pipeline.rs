@@ -162,7 +162,7 @@ fn check_states(
     origins: &Origins,
 ) -> Result<(), Errors> {
     if model.windows.is_empty() {
-        return check(loaded, model, &split.policies, origins, "", true, &[]);
+        return check(loaded, model, &split.policies, origins, "", true, None);
     }
     let state = |open: Option<&str>| {
         let mut m = model.clone();
@@ -178,7 +178,7 @@ fn check_states(
         origins,
         " (all windows closed)",
         true,
-        &[],
+        None,
     );
     errors.extend(closed.err().into_iter().flat_map(|e| e.0));
     for (name, own) in &split.windows {
@@ -192,7 +192,7 @@ fn check_states(
             origins,
             &label,
             false,
-            &[],
+            None,
         );
         errors.extend(open.err().into_iter().flat_map(|e| e.0));
     }
@@ -204,8 +204,8 @@ fn check_states(
 fn check_cilium(loaded: &Loaded, model: &Model, out: &render::Output) -> Result<(), Errors> {
     let origins = &out.origins;
     let cilium: Vec<_> = out.cilium.iter().map(|c| c.policy.clone()).collect();
-    let translated = proof::cilium::network_policies(&cilium, &model.namespace);
-    let l3 = check(loaded, model, &translated, origins, "", true, &out.cilium);
+    let (translated, fields) = proof::cilium::translate(&cilium, &model.namespace);
+    let l3 = check(loaded, model, &translated, origins, "", true, Some(&fields));
     let mut errors: Vec<Diagnostic> = l3.err().into_iter().flat_map(|e| e.0).collect();
     let map = &loaded.map;
     let flows = FieldPath::keys(&["spec", "flows"]);
@@ -235,7 +235,7 @@ fn check(
     origins: &Origins,
     state: &str,
     expects: bool,
-    cilium: &[CiliumRendered],
+    cilium: Option<&proof::cilium::Fields>,
 ) -> Result<(), Errors> {
     let map = &loaded.map;
     let flows = FieldPath::keys(&["spec", "flows"]);
@@ -244,7 +244,14 @@ fn check(
         .violations
         .iter()
         .map(|v| {
-            let message = format!("verification failed{state}: {v}");
+            // On a Cilium render, the Cilium fields the translation came from.
+            let described = match cilium {
+                Some(c) => v.describe(&|r| c.rule(r).unwrap_or_else(|| r.to_string()), &|p| {
+                    c.policy(p).unwrap_or_else(|| p.to_string())
+                }),
+                None => v.to_string(),
+            };
+            let message = format!("verification failed{state}: {described}");
             match (&v.kind, &v.flow, v.rules.first()) {
                 (proof::Kind::Missing, Some(flow), _) if is_dns(model, flow) => map.error(
                     dns_field(loaded),
@@ -298,23 +305,16 @@ fn dns_field(loaded: &Loaded) -> FieldPath {
 }
 
 /// `spec.ingress[R].from[P]` of a rule reference; for a rendered
-/// CiliumNetworkPolicy, the L3 field of the rule (`fromEndpoints`, ...).
-fn rule_field(rule: &RuleRef, cilium: &[CiliumRendered]) -> FieldPath {
-    let (list, mut peers) = match rule.direction {
+/// CiliumNetworkPolicy, the Cilium field it came from
+/// (`spec.ingress[R].fromEndpoints[P]`, ...).
+fn rule_field(rule: &RuleRef, cilium: Option<&proof::cilium::Fields>) -> FieldPath {
+    if let Some(path) = cilium.and_then(|c| c.path(rule)) {
+        return FieldPath::parse(&path);
+    }
+    let (list, peers) = match rule.direction {
         PolicyType::Ingress => ("ingress", "from"),
         PolicyType::Egress => ("egress", "to"),
     };
-    let cilium_rule = cilium
-        .iter()
-        .find(|c| c.name() == rule.policy.name)
-        .and_then(|c| c.policy.specs.first())
-        .and_then(|s| match rule.direction {
-            PolicyType::Ingress => s.ingress.get(rule.rule),
-            PolicyType::Egress => s.egress.get(rule.rule),
-        });
-    if let Some(field) = cilium_rule.and_then(|r| r.peers.first()).map(|p| p.field) {
-        peers = field;
-    }
     let at = FieldPath::keys(&["spec", list]).index(rule.rule);
     match rule.peer {
         Some(p) => at.key(peers).index(p),

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::engine::{PolicyRef, RuleRef};
 use crate::k8s::Labels;
 
 use super::{Example, NamespacePoint, Party, PortPoint};
@@ -70,32 +71,48 @@ impl fmt::Display for super::Violation {
     /// `over-permissive: EXAMPLE is admitted but not declared (by RULES)`,
     /// or `missing: EXAMPLE is declared by flow F but denied (...)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(&|r| r.to_string(), &|p| p.to_string()))
+    }
+}
+
+impl super::Violation {
+    /// The message, with the rules and policies it names written by
+    /// `rule` and `policy` (a Cilium render names the Cilium fields the
+    /// translated rules came from).
+    pub fn describe(
+        &self,
+        rule: &dyn Fn(&RuleRef) -> String,
+        policy: &dyn Fn(&PolicyRef) -> String,
+    ) -> String {
         let way = match self.direction {
             crate::k8s::PolicyType::Ingress => "ingress",
             crate::k8s::PolicyType::Egress => "egress",
         };
         match self.kind {
             super::Kind::Extra => {
-                write!(f, "over-permissive {way}: {}", self.example)?;
+                let mut out = format!("over-permissive {way}: {}", self.example);
                 if self.rules.is_empty() {
-                    write!(f, " is open: no policy isolates it")
+                    out.push_str(" is open: no policy isolates it");
                 } else {
-                    let rules: Vec<String> = self.rules.iter().map(ToString::to_string).collect();
-                    write!(f, ", admitted by {}", rules.join(", "))
+                    let rules: Vec<String> = self.rules.iter().map(rule).collect();
+                    out.push_str(&format!(", admitted by {}", rules.join(", ")));
                 }
+                out
             }
             super::Kind::Missing => {
-                write!(f, "missing {way}: {}", self.example)?;
+                let mut out = format!("missing {way}: {}", self.example);
                 if let Some(flow) = &self.flow {
-                    write!(f, " is declared by flow {flow}")?;
+                    out.push_str(&format!(" is declared by flow {flow}"));
                 }
-                f.write_str(" but denied")?;
+                out.push_str(" but denied");
                 if !self.isolated_by.is_empty() {
-                    let by: Vec<String> =
-                        self.isolated_by.iter().map(ToString::to_string).collect();
-                    write!(f, " (isolated by {}; no rule admits it)", by.join(", "))?;
+                    let by: Vec<String> = self.isolated_by.iter().map(policy).collect();
+                    out.push_str(&format!(
+                        " (isolated by {}; no rule admits it)",
+                        by.join(", ")
+                    ));
                 }
-                Ok(())
+                out
             }
         }
     }

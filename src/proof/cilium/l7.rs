@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::engine::{Cluster, Endpoint, Engine, PortSet};
+use super::http::{describe, http_path};
+use crate::engine::{CiliumRuleRef, Cluster, Endpoint, Engine, PortSet};
 use crate::k8s::cilium::{CiliumPolicy, FqdnSelector, HttpRule};
 use crate::k8s::{PolicyType, Protocol};
 use crate::model::{Model, PortRef, Target, cluster, dns};
@@ -97,17 +98,31 @@ pub fn l7(model: &Model, policies: &[CiliumPolicy]) -> Vec<L7Violation> {
                             .filter(|l| !l.http.is_empty())
                             .map(|l| l.http.iter().map(|(_, h)| h.clone()).collect());
                         if rendered != declared {
+                            // The rendered rules the intent does not declare.
+                            let extra: Vec<(&CiliumRuleRef, String)> = (ev.l7.iter())
+                                .flat_map(|l| &l.http)
+                                .filter(|(_, h)| !declared.as_ref().is_some_and(|d| d.contains(h)))
+                                .filter_map(|(at, h)| http_path(policies, at, h))
+                                .collect();
+                            let mut message = format!(
+                                "HTTP rules differ: {example} is declared with {} but rendered with {}",
+                                describe(&declared),
+                                describe(&rendered)
+                            );
+                            if !extra.is_empty() {
+                                let list: Vec<String> = extra
+                                    .iter()
+                                    .map(|(r, at)| format!("{} {at}", r.policy))
+                                    .collect();
+                                message.push_str(&format!("; not declared: {}", list.join(", ")));
+                            }
+                            let first = ev.allowed_by.first();
                             out.push(L7Violation {
                                 flow: Some(f.id.clone()),
-                                rule: ev
-                                    .allowed_by
-                                    .first()
-                                    .map(|r| (r.policy.name.clone(), r.path())),
-                                message: format!(
-                                    "HTTP rules differ: {example} is declared with {} but rendered with {}",
-                                    describe(&declared),
-                                    describe(&rendered)
-                                ),
+                                rule: (extra.first())
+                                    .map(|(r, at)| (r.policy.name.clone(), at.clone()))
+                                    .or_else(|| first.map(|r| (r.policy.name.clone(), r.path()))),
+                                message,
                             });
                         }
                     }
@@ -119,16 +134,6 @@ pub fn l7(model: &Model, policies: &[CiliumPolicy]) -> Vec<L7Violation> {
     out.sort();
     out.dedup();
     out
-}
-
-fn describe(rules: &Option<BTreeSet<HttpRule>>) -> String {
-    match rules {
-        None => "no HTTP rules (every request)".into(),
-        Some(r) => {
-            let list: Vec<String> = r.iter().map(|h| format!("[{h}]")).collect();
-            format!("HTTP rules {}", list.join(" "))
-        }
-    }
 }
 
 fn is_fqdn(model: &Model, t: &Target) -> bool {

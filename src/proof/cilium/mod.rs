@@ -7,6 +7,9 @@
 //! (`ingress: [{}]`, which isolates and admits nothing) becomes a rule
 //! whose only peer is an empty address block. `toFQDNs` peers admit no
 //! address here: what names resolve to is known only at run time.
+//! [`translate`] also returns the way back ([`Fields`]), so that what the
+//! proof reports names the CiliumNetworkPolicy field a translated rule and
+//! peer came from (`spec.egress[0].toCIDRSet[1]`), not the translation's.
 //!
 //! L7 and names ([`l7`]): on the intent's own workloads the engine
 //! evaluates the Cilium policies, and for every declared flow, source,
@@ -20,8 +23,9 @@
 //!   ones, and its DNS egress carries `rules.dns` naming each of them, so
 //!   that Cilium's DNS proxy learns their addresses.
 
+mod http;
 mod l7;
 mod translate;
 
 pub use l7::{L7Violation, l7};
-pub use translate::network_policies;
+pub use translate::{Fields, network_policies, translate};
