@@ -176,3 +176,55 @@ fn a_group_that_also_catches_an_unrelated_service_is_declared_by_its_labels() {
     let out = render(dir.path());
     assert_success(&out);
 }
+
+/// Cilium: with FQDN peers, the DNS egress carries `rules.dns` naming
+/// every declared name plus `matchPattern: "*"`, once for both DNS ports
+/// and nothing else: the DNS proxy must see the lookups (to learn the
+/// names' addresses) and must not refuse the others (the cluster's own
+/// service names); docs/configuration.md says why this does not widen
+/// what the pods may reach. Without FQDN peers there is no `rules.dns`.
+#[test]
+fn cilium_dns_egress_names_the_fqdns_and_every_other_name() {
+    let dns_egress = |text: &str| -> serde_json::Value {
+        let policies = docs(text);
+        let dns = policies
+            .iter()
+            .find(|p| {
+                let name = p["metadata"]["name"].as_str().unwrap_or_default();
+                name.starts_with("allow-dns-egress")
+            })
+            .expect("a DNS egress policy");
+        dns["spec"]["egress"].clone()
+    };
+    let to_dns = serde_json::json!([{"matchLabels": {
+        "k8s-app": "kube-dns", "k8s:io.kubernetes.pod.namespace": "kube-system"}}]);
+    let ports = serde_json::json!([
+        {"port": "53", "protocol": "UDP"}, {"port": "53", "protocol": "TCP"}]);
+
+    let mut cmd = netpolgen();
+    cmd.args(["render", "netpolset.yaml", "--root", "."])
+        .current_dir(repo().join("tests/testdata/render/cilium"));
+    assert_eq!(
+        dns_egress(&ok(cmd)),
+        serde_json::json!([{"toEndpoints": to_dns, "toPorts": [{"ports": ports, "rules": {"dns": [
+            {"matchName": "api.example.com"},
+            {"matchPattern": "*.storage.example.com"},
+            {"matchPattern": "*"},
+        ]}}]}])
+    );
+
+    let prod = dns_egress(&render_overlay("prod-cilium"));
+    assert_eq!(
+        prod[0]["toPorts"][0]["rules"]["dns"],
+        serde_json::json!([{"matchPattern": "*.objects.example.com"}, {"matchPattern": "*"}])
+    );
+
+    let dir = tree("  backend: cilium\n  defaultDeny: [Ingress, Egress]\n");
+    let out = render(dir.path());
+    assert_success(&out);
+    let plain = dns_egress(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(
+        plain,
+        serde_json::json!([{"toEndpoints": to_dns, "toPorts": [{"ports": ports}]}])
+    );
+}
