@@ -13,6 +13,7 @@ pub mod classes;
 pub mod explain;
 pub mod external;
 pub mod graph;
+pub mod l7;
 pub mod matrix;
 pub mod pairwise;
 pub mod summary;

@@ -1,16 +1,17 @@
 //! The connectivity half of a diff: which connections each side allows,
 //! compared, with the policies responsible for every one that differs.
 //! On Cilium renders a connection restricted above L4 is one entry per L7
-//! rule ([`super::l7`]), and a `toFQDNs` name is external traffic to it.
+//! rule ([`crate::analyze::l7`]), and a `toFQDNs` name is external traffic
+//! to it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::Serialize;
 
-use super::l7::{self, L7};
 use super::normalize::{self, Norm};
 use crate::analyze::Analysis;
+use crate::analyze::l7::{self, L7};
 use crate::engine::{Cluster, Endpoint, Engine, Verdict};
 use crate::k8s::{PolicyType, Protocol};
 

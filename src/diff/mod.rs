@@ -5,21 +5,19 @@
 //! `crate::io::sides` builds sides from paths; [`compare`] turns two sides
 //! into a [`Diff`], which is plain data; `crate::report::diff` formats it.
 //! [`all`] compares every pair of environments of an overlay directory;
-//! [`graph`] holds what the picture of a diff is drawn from; [`l7`] what
-//! a connection carries above L4 on Cilium renders.
+//! [`graph`] holds what the picture of a diff is drawn from.
 
 pub mod all;
 pub mod conn;
 pub mod graph;
-pub mod l7;
 pub mod normalize;
 pub mod objects;
 pub mod side;
 
 use serde::Serialize;
 
+pub use crate::analyze::l7::{L7, L7Rule};
 pub use conn::{ConnDiff, Flow, FlowChange};
-pub use l7::{L7, L7Rule};
 pub use normalize::Norm;
 pub use objects::{Change, ObjectDiff};
 pub use side::{Side, Unit, UnitKind};

@@ -14,9 +14,13 @@ use crate::k8s::PolicyType;
 /// How many member names a node shows before `+N more`.
 const SHOWN_MEMBERS: usize = 3;
 
-/// Edges before they are sorted: `(from, to, change, open)` to ports and
-/// reasons.
-pub(super) type Edges = BTreeMap<(String, String, Change, bool), (PortSet, BTreeSet<Reason>)>;
+/// Edges before they are sorted: `(from, to, change, open, l7)` to ports
+/// and reasons.
+pub(super) type Edges = BTreeMap<EdgeKey, (PortSet, BTreeSet<Reason>)>;
+
+/// `(from, to, change, open, l7)`: `l7` for the ports both sides allow
+/// with different L7 rules (drawn once removed, once added).
+pub(super) type EdgeKey = (String, String, Change, bool, bool);
 
 /// What the parts of the build share.
 pub(super) struct Ctx<'g> {
@@ -76,12 +80,7 @@ pub(super) fn index(dir: PolicyType) -> usize {
 }
 
 /// Adds `ports` to the edge of that key.
-pub(super) fn add(
-    edges: &mut Edges,
-    key: (String, String, Change, bool),
-    ports: &PortSet,
-    why: Reason,
-) {
+pub(super) fn add(edges: &mut Edges, key: EdgeKey, ports: &PortSet, why: Reason) {
     let e = edges
         .entry(key)
         .or_insert_with(|| (PortSet::empty(), BTreeSet::new()));
@@ -125,7 +124,7 @@ pub(super) fn build(
     }
     external::edges(&ctx, &mut edges);
     let mut nodes = nodes(&ctx);
-    for (from, to, _, _) in edges.keys() {
+    for (from, to, _, _, _) in edges.keys() {
         for id in [from, to] {
             if !nodes.contains_key(id) && id.starts_with("external") {
                 nodes.insert(id.clone(), external::node(id));
@@ -159,8 +158,21 @@ fn pair_edges(ctx: &Ctx<'_>, i: usize, p: &joint::Pair, edges: &mut Edges) {
         PolicyType::Ingress => ctx.open(ns_d, d),
         PolicyType::Egress => ctx.open(ns_s, d),
     });
-    let mut pieces: BTreeMap<(Change, bool), PortSet> = BTreeMap::new();
+    let mut pieces: BTreeMap<(Change, bool, bool), PortSet> = BTreeMap::new();
     for port in &p.ports {
+        let single = PortSet::single(port.protocol, port.port);
+        if let [Some(a), Some(b)] = port.on.as_slice()
+            && a.l7 != b.l7
+        {
+            // Allowed on both sides, with other L7 rules: what a allowed
+            // is removed, what b allows is added.
+            for (change, on) in [(Change::Removed, a), (Change::Added, b)] {
+                let open = !on.declared(&ctx.dirs);
+                let piece = pieces.entry((change, open, true));
+                piece.or_insert_with(PortSet::empty).insert_all(&single);
+            }
+            continue;
+        }
         let present: Vec<bool> = port.on.iter().map(Option::is_some).collect();
         let change = Change::of(&present);
         let declared = port.on[ctx.side_of(change)].is_some_and(|a| a.declared(&ctx.dirs));
@@ -168,18 +180,18 @@ fn pair_edges(ctx: &Ctx<'_>, i: usize, p: &joint::Pair, edges: &mut Edges) {
             continue;
         }
         pieces
-            .entry((change, !declared))
+            .entry((change, !declared, false))
             .or_insert_with(PortSet::empty)
-            .insert_all(&PortSet::single(port.protocol, port.port));
+            .insert_all(&single);
     }
     if pieces.is_empty() {
         return;
     }
     let (from, to) = (ctx.node_of(p.from), ctx.node_of(p.to));
-    for ((change, open), ports) in pieces {
+    for ((change, open, l7), ports) in pieces {
         add(
             edges,
-            (from.clone(), to.clone(), change, open),
+            (from.clone(), to.clone(), change, open, l7),
             &ports,
             Reason::Pair(i),
         );
@@ -272,7 +284,7 @@ fn node(id: String, kind: NodeKind, ns: &str, lines: Vec<String>, change: Change
 /// clusters of the classes kept.
 fn prune(ctx: &Ctx<'_>, nodes: &mut BTreeMap<String, Node>, edges: &Edges) {
     let mut keep: BTreeSet<String> = BTreeSet::new();
-    for (from, to, _, _) in edges.keys() {
+    for (from, to, _, _, _) in edges.keys() {
         keep.insert(from.clone());
         keep.insert(to.clone());
     }
@@ -305,12 +317,13 @@ fn order(nodes: BTreeMap<String, Node>, edges: Edges) -> (Vec<Node>, Vec<Edge>) 
         .collect();
     let edges = edges
         .into_iter()
-        .filter_map(|((from, to, change, open), (ports, reasons))| {
+        .filter_map(|((from, to, change, open, l7), (ports, reasons))| {
             Some(Edge {
                 from: *index.get(from.as_str())?,
                 to: *index.get(to.as_str())?,
                 ports,
                 declared: !open,
+                l7,
                 change,
                 reasons: reasons.into_iter().collect(),
             })

@@ -53,7 +53,7 @@ pub(super) fn edges(ctx: &Ctx<'_>, edges: &mut Edges) {
                 if !set.is_empty() {
                     add(
                         edges,
-                        (ends.0.clone(), ends.1.clone(), change, open),
+                        (ends.0.clone(), ends.1.clone(), change, open, false),
                         &set,
                         why.clone(),
                     );
@@ -88,7 +88,7 @@ pub(super) fn edges(ctx: &Ctx<'_>, edges: &mut Edges) {
             };
             add(
                 edges,
-                (from, to, Change::of(&present), true),
+                (from, to, Change::of(&present), true, false),
                 &PortSet::full(),
                 why,
             );

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::Analysis;
 use crate::analyze::matrix::bit;
+use crate::analyze::{Analysis, l7};
 use crate::engine::{DecidingTier, Endpoint};
 use crate::k8s::{PolicyType, Protocol};
 
@@ -58,6 +58,9 @@ impl Class {
 pub struct Admitted {
     pub egress: bool,
     pub ingress: bool,
+    /// The L7 rules that restrict it, as a digest to compare sides by:
+    /// `0` when none do.
+    pub l7: u64,
 }
 
 impl Admitted {
@@ -194,10 +197,14 @@ fn admitted(
         restricted(cs, s, PolicyType::Egress),
         restricted(cd, d, PolicyType::Ingress),
     );
-    if egress != Some(false) && ingress != Some(false) {
+    // Only Cilium policies restrict above L4.
+    let cilium = !a.cluster.cilium.is_empty();
+    let isolated = egress != Some(false) && ingress != Some(false);
+    if isolated && !cilium {
         return Admitted {
             egress: egress.is_some(),
             ingress: ingress.is_some(),
+            l7: 0,
         };
     }
     let v = a.engine.verdict(
@@ -206,10 +213,28 @@ fn admitted(
         port,
         protocol,
     );
+    let by_rule = |restricted: Option<bool>, tier: DecidingTier| {
+        restricted.is_some() && (isolated || tier != DecidingTier::Default)
+    };
     Admitted {
-        egress: egress.is_some() && v.egress.decision.tier != DecidingTier::Default,
-        ingress: ingress.is_some() && v.ingress.decision.tier != DecidingTier::Default,
+        egress: by_rule(egress, v.egress.decision.tier),
+        ingress: by_rule(ingress, v.ingress.decision.tier),
+        l7: digest(&l7::rules(&v)),
     }
+}
+
+/// A digest of L7 rules, `0` for none.
+fn digest(rules: &[(l7::L7, std::collections::BTreeSet<String>)]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    if rules.is_empty() {
+        return 0;
+    }
+    // Fixed keys: the same rules give the same digest on every side.
+    let mut h = std::hash::DefaultHasher::new();
+    for (rule, _) in rules {
+        rule.hash(&mut h);
+    }
+    h.finish().max(1)
 }
 
 /// Per side, per namespace with workloads there: whether some class is

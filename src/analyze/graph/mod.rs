@@ -18,7 +18,9 @@
 //!   workloads all send (or accept) anything to (from) anywhere has one
 //!   `any` edge for them instead of one per class.
 //! - In a diff every edge is [`Change::Same`], [`Change::Added`] (only on
-//!   side b) or [`Change::Removed`] (only on side a).
+//!   side b) or [`Change::Removed`] (only on side a). A port both sides
+//!   allow with different L7 rules (Cilium HTTP or DNS rules) is drawn
+//!   twice, removed and added, marked [`Edge::l7`].
 //! - Ids come from names, never from positions, so adding a workload
 //!   renames nothing else.
 
@@ -149,6 +151,9 @@ pub struct Edge {
     pub ports: PortSet,
     /// Admitted by a rule (else: open).
     pub declared: bool,
+    /// In a diff: both sides allow these ports, with different L7 rules
+    /// (the removed edge stands for a's rules, the added one for b's).
+    pub l7: bool,
     pub change: Change,
     pub reasons: Vec<Reason>,
 }

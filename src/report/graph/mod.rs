@@ -81,12 +81,17 @@ pub fn legend(g: &Graph) -> Vec<Legend> {
     };
     let mut out = if g.is_diff() {
         let (a, b) = (&g.sides[0], &g.sides[1]);
-        vec![
+        let mut list = vec![
             edge(ADDED, true, &format!("added: only in b, {b}")),
             edge(REMOVED, true, &format!("removed: only in a, {a}")),
             edge(OPEN, true, "unchanged; solid: a policy rule admits it"),
             edge(OPEN, false, "dashed: open, nothing isolates it"),
-        ]
+        ];
+        if g.edges.iter().any(|e| e.l7) {
+            let text = "(L7 rules): both allow it, with other L7 rules (removed: a's, added: b's)";
+            list.push(edge(OPEN, true, text));
+        }
+        list
     } else {
         vec![
             edge(DECLARED, true, "declared: a policy rule admits it"),
@@ -102,7 +107,12 @@ pub fn legend(g: &Graph) -> Vec<Legend> {
     out
 }
 
-/// The label of an edge: its ports, `any` for all of them.
+/// The label of an edge: its ports, `any` for all of them; `(L7 rules)`
+/// after them when the sides allow the ports with different L7 rules.
 pub fn edge_label(e: &Edge) -> String {
-    super::ports_text(&e.ports)
+    let ports = super::ports_text(&e.ports);
+    match e.l7 {
+        true => format!("{ports} (L7 rules)"),
+        false => ports,
+    }
 }

@@ -1,7 +1,8 @@
 //! What a connection carries above L4 on Cilium renders: the HTTP and DNS
 //! rules that restrict it, and the names a `toFQDNs` rule lets a workload
-//! reach. A diff compares these per rule, so an added, removed or changed
-//! rule is a connection added or removed; the order rules are written in
+//! reach. `crate::diff` compares these per rule, so an added, removed or
+//! changed rule is a connection added or removed, and the picture of a
+//! diff marks the edges whose rules differ; the order rules are written in
 //! does not matter.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,7 +58,8 @@ impl fmt::Display for L7 {
 }
 
 /// The L7 rules restricting an allowed connection, each with the names of
-/// the policies listing it; empty when nothing restricts it above L4.
+/// the policies listing it, in rule order; empty when nothing restricts it
+/// above L4.
 pub fn rules(v: &Verdict) -> Vec<(L7, BTreeSet<String>)> {
     let dirs: Vec<(PolicyType, &L7Constraint)> = [
         (PolicyType::Egress, &v.egress),

@@ -1,0 +1,7 @@
+diff
+--root
+.
+before
+fqdn-added
+-o
+dot

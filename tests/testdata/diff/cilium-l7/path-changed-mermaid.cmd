@@ -1,0 +1,7 @@
+diff
+--root
+.
+before
+path-changed
+-o
+mermaid
