@@ -99,13 +99,28 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
         color: ctx.color_stdout,
         graph,
     };
+    let mut layouter = args.graph.layouter();
     let result = if report::graph::FORMATS.contains(&args.output) {
-        // The focus is checked before anything is written.
+        // The focus and the layout are settled before anything is written.
         let views = [View::new(&analysis)];
-        match report::analyze::picture(&views, &options.graph) {
-            Ok(g) => report::graph::write(&views, &g, args.output, ctx.stdout),
+        let g = match report::analyze::picture(&views, &options.graph) {
+            Ok(g) => g,
             Err(e) => return Outcome::usage(e),
-        }
+        };
+        let picture = if args.output == Format::Html {
+            match layouter.picture(&g) {
+                Ok(p) => Some(p),
+                Err(e) => return Outcome::usage(e),
+            }
+        } else {
+            None
+        };
+        let mut layout = |_: &_| {
+            Ok(picture
+                .clone()
+                .unwrap_or(report::graph::html::Picture::Builtin))
+        };
+        report::graph::write(&views, &g, args.output, &mut layout, ctx.stdout)
     } else {
         report::analyze::write(&analysis, args.output, &options, ctx.stdout)
     };
@@ -116,10 +131,11 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
     let status = Status::findings_if(!input.problems.is_empty() && !args.skip_invalid);
     Outcome {
         stderr: format!(
-            "{}{}{}",
+            "{}{}{}{}",
             problems_text(&input, ctx),
             spec_warnings(&input),
-            input.notes()
+            input.notes(),
+            layouter.notes
         ),
         status,
     }
