@@ -86,3 +86,42 @@ pub fn svg(source: &str, timeout: Duration) -> Result<String, DotError> {
     }
     String::from_utf8(out).map_err(|_| DotError::Failed("its SVG is not UTF-8".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// True when `dot` is here; CI (`NETPOLGEN_REQUIRE_TOOLS`) requires it.
+    fn have_dot() -> bool {
+        let here = super::super::kustomize::on_path(DOT);
+        if !here && std::env::var_os("NETPOLGEN_REQUIRE_TOOLS").is_some() {
+            panic!("dot not installed; CI requires it");
+        }
+        here
+    }
+
+    #[test]
+    fn dot_lays_out_fails_and_is_stopped_in_time() {
+        if !have_dot() {
+            return;
+        }
+        let long = Duration::from_secs(30);
+        let svg = svg("digraph { a -> b }", long).unwrap();
+        assert!(svg.contains("<svg"), "{svg}");
+        match svg_err("digraph {", long) {
+            DotError::Failed(m) => assert!(m.contains("syntax error"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let big: String = (0..300)
+            .map(|i| format!("n{i} -> n{};", (i * 7 + 1) % 300))
+            .collect();
+        assert_eq!(
+            svg_err(&format!("digraph {{ {big} }}"), Duration::ZERO),
+            DotError::TimedOut(Duration::ZERO)
+        );
+    }
+
+    fn svg_err(source: &str, timeout: Duration) -> DotError {
+        svg(source, timeout).unwrap_err()
+    }
+}
