@@ -421,3 +421,52 @@ fn auto_falls_back_when_dot_is_not_on_path() {
     assert!(diff.stdout.is_empty(), "partial output: {diff:?}");
     assert!(String::from_utf8_lossy(&diff.stderr).contains("`dot` (Graphviz)"));
 }
+
+/// The filter box dims the same things on both layouts: the nodes that
+/// do not match, the edges touching none that do, and the matrix rows and
+/// columns of other namespaces.
+#[test]
+fn the_filter_works_the_same_on_both_layouts() {
+    if missing(&[CHROMIUM, DOT]) {
+        return;
+    }
+    let dir = repo().join(PROD);
+    for layout in ["builtin", "dot"] {
+        let html = page(&["analyze", ".", "-o", "html", "--layout", layout], &dir);
+        let file = out_dir().join(format!("alt-las-prod-filter-{layout}.html"));
+        std::fs::write(&file, &html).unwrap();
+        let dom = chromium(&[
+            "--dump-dom",
+            &format!("file://{}#test-filter=runner-service", file.display()),
+        ]);
+        assert!(
+            dom.contains("data-ready=\"1\""),
+            "{layout}: the script did not run"
+        );
+        assert!(
+            dom.contains("class=\"node class\" data-key=\"alt-las-prod/runner-service\""),
+            "{layout}: the match is dimmed"
+        );
+        assert!(
+            dom.contains("class=\"node class dim\" data-key=\"alt-las-prod/api-gateway\""),
+            "{layout}: another node is not dimmed"
+        );
+        let edge = "data-key=\"alt-las-prod/api-gateway-&gt;alt-las-prod/runner-service:unchanged:declared\"";
+        assert!(
+            dom.contains(&format!("class=\"edge declared\" {edge}")),
+            "{layout}: an edge into the match is dimmed"
+        );
+        assert!(
+            dom.contains("class=\"edge declared dim\" data-key=\"alt-las-prod/api-gateway-&gt;alt-las-prod/ai-orchestrator"),
+            "{layout}: an edge away from the match is not dimmed"
+        );
+        assert!(
+            dom.contains("<tr data-ns=\"monitoring\" class=\"hidden\">"),
+            "{layout}: the monitoring row is shown"
+        );
+        assert!(
+            dom.contains("<tr data-ns=\"alt-las-prod\">"),
+            "{layout}: the row of the match is hidden"
+        );
+    }
+}

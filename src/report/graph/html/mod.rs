@@ -10,7 +10,7 @@
 //! clicks the element whose `data-key` is `KEY` (an edge
 //! `FROM->TO:CHANGE:KIND`, CHANGE `unchanged`, `added` or `removed`, KIND
 //! `declared` or `open`; a node id, or a cell `cell:SRC>DST`) once the
-//! page is ready.
+//! page is ready; `#test-filter=TEXT` types TEXT into the filter box.
 
 mod data;
 mod dot_svg;
