@@ -19,8 +19,9 @@ pub const AUTO_DOT_MAX_NODES: usize = 100;
 /// `--layout`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Choice {
-    /// Graphviz where installed and the picture has at most
-    /// [`AUTO_DOT_MAX_NODES`] nodes, else netpolgen's own.
+    /// Graphviz where installed and the picture has at most 100 nodes,
+    /// else netpolgen's own.
+    // 100: AUTO_DOT_MAX_NODES.
     #[default]
     Auto,
     /// Graphviz, or an error.
@@ -72,5 +73,15 @@ impl Layouter {
                 Ok(html::Picture::Builtin)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_help_and_docs_name_the_node_limit() {
+        // The --layout help (here and in formats.rs) and docs/pictures.md
+        // say 100; change them with the constant.
+        assert_eq!(super::AUTO_DOT_MAX_NODES, 100);
     }
 }
