@@ -199,6 +199,103 @@ fn diff_page_colours_changes_and_explains_both_sides() {
     assert!(p.contains("not on this side") || p.contains("a: "), "{p}");
 }
 
+/// The Cilium overlay, on netpolgen's layout.
+fn cilium_page() -> String {
+    page(
+        &[
+            "analyze",
+            "overlays/prod-cilium",
+            "-o",
+            "html",
+            "--layout",
+            "builtin",
+        ],
+        &repo(),
+    )
+}
+
+/// A click on a connection of a CiliumNetworkPolicy render shows what
+/// `check` prints for it, word for word: the deciding Cilium policies,
+/// their rules and the HTTP rules on the port.
+#[test]
+fn cilium_edge_explains_the_cilium_policies_and_their_http_rules() {
+    if missing(&[CHROMIUM]) {
+        return;
+    }
+    let dom = load("prod-cilium", &cilium_page(), GATEWAY_TO_ORCHESTRATOR);
+    assert!(
+        dom.contains("class=\"edge declared selected\""),
+        "the edge is not selected"
+    );
+    let text = explanation(&dom);
+    let mut cmd = netpolgen();
+    cmd.args(["check", "overlays/prod-cilium"])
+        .args(["--from", "alt-las-prod/api-gateway"])
+        .args(["--to", "alt-las-prod/ai-orchestrator", "--port", "8000"])
+        .current_dir(repo());
+    let check = ok(cmd);
+    assert_eq!(text.trim_end(), check.trim_end());
+    for want in [
+        "CiliumNetworkPolicy/alt-las-prod/allow-api-gateway-to-ai-orchestrator-prod",
+        "CiliumNetworkPolicy/alt-las-prod/allow-api-gateway-to-ai-orchestrator-egress-prod",
+        "L7: Cilium's proxy passes only the HTTP requests matching one of these rules:",
+        "POST /api/v1/jobs  (CiliumNetworkPolicy/alt-las-prod/allow-api-gateway-to-ai-orchestrator-prod spec.ingress[0].fromEndpoints[0])",
+        "GET /api/v1/models",
+    ] {
+        assert!(text.contains(want), "no {want:?} in:\n{text}");
+    }
+}
+
+/// A node of a Cilium render names the Cilium policies isolating it with
+/// their rules, and the `toFQDNs` names whose addresses DNS decides.
+#[test]
+fn cilium_node_names_its_policies_and_the_fqdn_caveat() {
+    if missing(&[CHROMIUM]) {
+        return;
+    }
+    let dom = load(
+        "prod-cilium-node",
+        &cilium_page(),
+        "alt-las-prod/archive-service",
+    );
+    let p = panel(&dom).replace("&gt;", ">");
+    for want in [
+        "It is isolated for ingress by 3 policies:",
+        "CiliumNetworkPolicy/alt-las-prod/allow-runner-service-to-archive-service-prod",
+        "It is isolated for egress by 3 policies:",
+        "spec.egress[0]: to FQDN matchPattern *.objects.example.com, on 443/TCP",
+        "Depends on DNS at run time",
+        "matchPattern *.objects.example.com on 443/TCP  (CiliumNetworkPolicy/alt-las-prod/allow-archive-service-to-object-storage-prod spec.egress[0].toFQDNs[0])",
+    ] {
+        assert!(p.contains(want), "no {want:?} in:\n{p}");
+    }
+    assert!(!p.contains("by 0 policies"), "{p}");
+}
+
+/// A matrix cell of a Cilium render explains its connections with the
+/// Cilium policies, and the connection it denies with them too.
+#[test]
+fn cilium_cell_explains_with_the_cilium_policies() {
+    if missing(&[CHROMIUM]) {
+        return;
+    }
+    let dom = load(
+        "prod-cilium-cell",
+        &cilium_page(),
+        "cell:alt-las-prod>alt-las-prod",
+    );
+    let p = panel(&dom).replace("&gt;", ">");
+    for want in [
+        "alt-las-prod/api-gateway -> alt-las-prod/runner-service: 8080/TCP",
+        "POST /api/v1/runs  (CiliumNetworkPolicy/alt-las-prod/allow-api-gateway-to-runner-service-prod spec.ingress[0].fromEndpoints[0])",
+        "denied, for example",
+        "DENIED: ",
+        "CiliumNetworkPolicy/alt-las-prod/default-deny-ingress-prod",
+    ] {
+        assert!(p.contains(want), "no {want:?} in:\n{p}");
+    }
+}
+
 /// 500 workloads in 20 namespaces, each namespace isolated for ingress
 /// and open from the previous one on one port.
 fn large_cluster() -> String {
