@@ -31,8 +31,7 @@ use crate::model::{Model, windows::runner_labels};
 
 /// The label every window object and policy carries: the window's name.
 pub const WINDOW_LABEL: &str = "netpolgen.io/window";
-/// The annotation the runner sets on opened policies: when they expire.
-pub const EXPIRES: &str = "netpolgen.io/window-expires";
+pub use crate::k8s::expiry::EXPIRES;
 /// Where the ConfigMap is mounted in the runner.
 const MOUNT: &str = "/netpolgen";
 /// The field manager of the runner's server-side apply.
