@@ -72,7 +72,11 @@ pub fn load(
             None => r.policies.clone(),
         };
         m.add_intent(r.loaded.map.top(), &policies, &namespaces, &workloads);
-        let cilium: Vec<_> = r.cilium.iter().map(|c| c.policy.clone()).collect();
+        let cilium = match at {
+            Some(t) => r.cilium_at(t),
+            None => r.cilium.clone(),
+        };
+        let cilium: Vec<_> = cilium.into_iter().map(|c| c.policy).collect();
         m.add_cilium(r.loaded.map.top(), &cilium);
     }
     Ok(Input {
