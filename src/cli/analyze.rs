@@ -133,7 +133,7 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
     let status = Status::findings_if(!input.problems.is_empty() && !args.skip_invalid);
     Outcome {
         stderr: format!(
-            "{}{}{}{}",
+            "{}{}{}{}{}",
             problems_text(&input, ctx),
             diagnostics::to_string(&Errors(input.warnings.clone()), ctx.color_stderr),
             spec_warnings(&input),
