@@ -37,7 +37,8 @@ pub struct AnalyzeArgs {
     pub graph: formats::GraphArgs,
     /// The policies in force at TIME (RFC 3339, or `now`): each window's
     /// policies when it is open, and no window CronJobs. Without it, every
-    /// window is closed.
+    /// window is closed. Window policies in the manifests whose expiry is
+    /// before TIME (default: now) are warned about.
     #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -94,6 +95,7 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
     let cluster = Cluster::from_manifests(&input.m);
     let mut analysis = Analysis::new(&cluster);
     analysis.skipped = input.problems.clone();
+    analysis.warnings = input.warnings.clone();
     let options = Options {
         allowed_only: args.allowed_only,
         color: ctx.color_stdout,
@@ -131,8 +133,9 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
     let status = Status::findings_if(!input.problems.is_empty() && !args.skip_invalid);
     Outcome {
         stderr: format!(
-            "{}{}{}{}",
+            "{}{}{}{}{}",
             problems_text(&input, ctx),
+            diagnostics::to_string(&Errors(input.warnings.clone()), ctx.color_stderr),
             spec_warnings(&input),
             input.notes(),
             layouter.notes
