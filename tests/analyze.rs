@@ -469,3 +469,51 @@ proptest! {
         prop_assert_eq!(counts.allowed as usize, got.iter().filter(|c| c.allowed).count());
     }
 }
+
+/// Copies of every workload that differ only in a label no selector reads,
+/// or in a value of a read key that no selector names, join the class of
+/// the original; with NetworkPolicies and with Cilium policies, the
+/// class-based connections still equal the pair-by-pair reference.
+#[test]
+fn labels_no_policy_reads_merge_classes_and_change_no_verdict() {
+    for name in ["alt-las-prod", "cilium"] {
+        let docs = read_paths(&[fixture(name)]).unwrap();
+        let (m, _) = netpolgen::k8s::manifest::collect(&docs);
+        let mut cluster = Cluster::from_manifests(&m);
+        let n = cluster.workloads.len();
+        for w in 0..n {
+            for (i, (key, value)) in [("build", "1234"), ("app", "\u{1}unnamed")]
+                .into_iter()
+                .enumerate()
+            {
+                let mut copy = cluster.workloads[w].clone();
+                copy.name = format!("{}-copy{i}", copy.name);
+                copy.labels.insert(key.into(), value.into());
+                cluster.workloads.push(copy);
+            }
+        }
+        let a = Analysis::new(&cluster);
+        for w in 0..n {
+            let of = a.classes.of[w];
+            // A build label is read by no selector.
+            assert_eq!(a.classes.of[n + 2 * w], of, "{name}: build label");
+            // An app value no selector names: the same class as the
+            // original only if the original's app value is named by none.
+            let copy = a.classes.of[n + 2 * w + 1];
+            match cluster.workloads[w].labels.get("app") {
+                Some(v) if names_app(&cluster, v) => assert_ne!(copy, of, "{name}: named app"),
+                Some(_) => assert_eq!(copy, of, "{name}: app value"),
+                None => {}
+            }
+        }
+        assert!(a.classes.len() < cluster.workloads.len());
+        assert_eq!(a.connections(), pairwise::connections(&cluster, &a.engine));
+    }
+}
+
+/// True if some selector of `cluster` names `app=value`.
+fn names_app(cluster: &Cluster, value: &str) -> bool {
+    netpolgen::engine::selector_keys(cluster)
+        .get("app")
+        .is_some_and(|v| v.contains(value))
+}

@@ -215,3 +215,75 @@ fn a_failing_kubectl_fails_the_job() {
     assert!(!out.status.success());
     assert_eq!(calls.lines().count(), 1, "{calls}");
 }
+
+fn cilium_window_render() -> Vec<Value> {
+    let mut cmd = netpolgen();
+    cmd.args(["render", "tests/testdata/render/window-cilium"])
+        .current_dir(repo());
+    docs(&ok(cmd))
+}
+
+#[test]
+fn with_cilium_the_window_applies_cilium_network_policies() {
+    let docs = cilium_window_render();
+    let config = named(&docs, "ConfigMap", "netpolgen-window-maintenance-prod");
+    let inside = common::docs(config["data"]["policies.yaml"].as_str().unwrap());
+    assert!(inside.iter().all(|d| d["kind"] == "CiliumNetworkPolicy"));
+    let window_policies = names(&inside);
+    assert_eq!(
+        window_policies,
+        [
+            "allow-ai-orchestrator-to-archive-service-egress-prod",
+            "allow-ai-orchestrator-to-archive-service-prod"
+        ]
+    );
+    let in_force = names(&of_kind(&docs, "CiliumNetworkPolicy"));
+    assert!(window_policies.iter().all(|p| !in_force.contains(p)));
+    assert!(of_kind(&docs, "NetworkPolicy").is_empty());
+    for p in &inside {
+        let a = &p["metadata"]["annotations"];
+        assert_eq!(a["argocd.argoproj.io/compare-options"], "IgnoreExtraneous");
+        assert_eq!(a["kustomize.toolkit.fluxcd.io/prune"], "disabled");
+        assert_eq!(
+            p["metadata"]["labels"]["netpolgen.io/window"],
+            "maintenance"
+        );
+    }
+
+    let role = named(&docs, "Role", "netpolgen-window-maintenance-prod");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([{
+            "apiGroups": ["cilium.io"],
+            "resources": ["ciliumnetworkpolicies"],
+            "resourceNames": window_policies,
+            "verbs": ["get", "create", "patch", "delete"],
+        }])
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    fake_kubectl(dir.path(), 0);
+    let (calls, _) = run_ok(dir.path(), config["data"]["open.sh"].as_str().unwrap());
+    let lines: Vec<&str> = calls.lines().collect();
+    assert_eq!(lines.len(), 2, "{calls}");
+    assert_eq!(
+        lines[0],
+        "apply --server-side --field-manager=netpolgen-window --force-conflicts \
+         --namespace alt-las-prod --filename /netpolgen/policies.yaml"
+    );
+    assert!(
+        lines[1].starts_with(
+            "annotate --overwrite --namespace alt-las-prod --filename \
+             /netpolgen/policies.yaml netpolgen.io/window-expires="
+        ),
+        "{}",
+        lines[1]
+    );
+    let (calls, out) = run_ok(dir.path(), config["data"]["close.sh"].as_str().unwrap());
+    assert_eq!(
+        calls,
+        "delete --ignore-not-found --wait=false --namespace alt-las-prod \
+         --filename /netpolgen/policies.yaml\n"
+    );
+    assert_eq!(out, "window maintenance closed\n");
+}

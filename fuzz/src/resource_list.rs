@@ -41,7 +41,7 @@ pub fn run(data: &[u8]) {
     let input = super::text(data);
     let files = repository();
     let processed = krm::process(&input, &files, Path::new(DIR));
-    let (validated, _) = krm::validate(&input, FailOn::Error);
+    let (validated, _) = krm::validate(&input, FailOn::Error, Default::default());
     let parsed = krm::parse(&input);
     for (mode, out) in [
         ("function", &processed.stdout),

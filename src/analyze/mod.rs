@@ -40,6 +40,9 @@ pub struct Analysis<'c> {
     pub order: Vec<usize>,
     /// Input that could not be read, reported beside the answer.
     pub skipped: Vec<crate::diag::Diagnostic>,
+    /// What was read but looks wrong (a window policy past its expiry),
+    /// reported beside the answer.
+    pub warnings: Vec<crate::diag::Diagnostic>,
 }
 
 /// Allowed and total connection counts.
@@ -65,6 +68,7 @@ impl<'c> Analysis<'c> {
             external,
             order: sorted_workloads(cluster),
             skipped: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

@@ -37,7 +37,8 @@ pub struct AnalyzeArgs {
     pub graph: formats::GraphArgs,
     /// The policies in force at TIME (RFC 3339, or `now`): each window's
     /// policies when it is open, and no window CronJobs. Without it, every
-    /// window is closed.
+    /// window is closed. Window policies in the manifests whose expiry is
+    /// before TIME (default: now) are warned about.
     #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -94,18 +95,34 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
     let cluster = Cluster::from_manifests(&input.m);
     let mut analysis = Analysis::new(&cluster);
     analysis.skipped = input.problems.clone();
+    analysis.warnings = input.warnings.clone();
     let options = Options {
         allowed_only: args.allowed_only,
         color: ctx.color_stdout,
         graph,
     };
+    let mut layouter = args.graph.layouter();
     let result = if report::graph::FORMATS.contains(&args.output) {
-        // The focus is checked before anything is written.
+        // The focus and the layout are settled before anything is written.
         let views = [View::new(&analysis)];
-        match report::analyze::picture(&views, &options.graph) {
-            Ok(g) => report::graph::write(&views, &g, args.output, ctx.stdout),
+        let g = match report::analyze::picture(&views, &options.graph) {
+            Ok(g) => g,
             Err(e) => return Outcome::usage(e),
-        }
+        };
+        let picture = if args.output == Format::Html {
+            match layouter.picture(&g) {
+                Ok(p) => Some(p),
+                Err(e) => return Outcome::usage(e),
+            }
+        } else {
+            None
+        };
+        let mut layout = |_: &_| {
+            Ok(picture
+                .clone()
+                .unwrap_or(report::graph::html::Picture::Builtin))
+        };
+        report::graph::write(&views, &g, args.output, &mut layout, ctx.stdout)
     } else {
         report::analyze::write(&analysis, args.output, &options, ctx.stdout)
     };
@@ -116,10 +133,12 @@ pub fn run(args: &AnalyzeArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcom
     let status = Status::findings_if(!input.problems.is_empty() && !args.skip_invalid);
     Outcome {
         stderr: format!(
-            "{}{}{}",
+            "{}{}{}{}{}",
             problems_text(&input, ctx),
+            diagnostics::to_string(&Errors(input.warnings.clone()), ctx.color_stderr),
             spec_warnings(&input),
-            input.notes()
+            input.notes(),
+            layouter.notes
         ),
         status,
     }

@@ -145,21 +145,32 @@ fn run_pair(
     let normalize = normalize(args, &[&a, &b])?;
     let d = diff::compare(&a, &b, normalize);
     let mut stdout = Vec::new();
+    let mut notes = String::new();
     if report::graph::FORMATS.contains(&args.output) {
         let sides = diff::graph::sides(&a, &b, normalize);
-        // Writing to a Vec cannot fail; a focus that names nothing can.
-        report::diff::write_graph(&sides, args.output, options, &mut stdout)
-            .map_err(|e| Failure::Usage(e.to_string()))?;
+        // Writing to a Vec cannot fail; a focus that names nothing, or
+        // `--layout dot` without dot, can.
+        let mut layouter = args.graph.layouter();
+        report::diff::write_graph(
+            &sides,
+            args.output,
+            options,
+            &mut |g| layouter.picture(g),
+            &mut stdout,
+        )
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+        notes = layouter.notes;
     } else {
         // Writing to a Vec cannot fail.
         let _ = report::diff::write(&d, args.output, options, &mut stdout);
     }
     // Text prints nothing when nothing differs; say what was not covered.
-    let stderr = if args.output == Format::Text && d.is_empty() {
+    let mut stderr = if args.output == Format::Text && d.is_empty() {
         d.notes.iter().map(|n| format!("note: {n}\n")).collect()
     } else {
         String::new()
     };
+    stderr.push_str(&notes);
     let status = Status::findings_if(!d.is_empty());
     Ok((stdout, Outcome { stderr, status }))
 }

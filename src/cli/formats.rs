@@ -12,7 +12,7 @@ pub fn parser(formats: &'static [Format]) -> impl TypedValueParser<Value = Forma
 }
 
 /// `--focus` and `--direction`: what the pictures (dot, mermaid, html)
-/// show.
+/// show; `--layout`: how the HTML report draws it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GraphArgs {
     /// Pictures only: what touches this workload (NS/NAME) or namespace
@@ -24,6 +24,12 @@ pub struct GraphArgs {
     /// is drawn.
     #[arg(long, value_enum)]
     pub direction: Option<Direction>,
+    /// HTML only: who lays out the picture. auto (the default): Graphviz's
+    /// `dot` where installed and the picture has at most 100 nodes, else
+    /// netpolgen's own; dot: Graphviz or an error; builtin: netpolgen's
+    /// own. The same input and layout give the same page.
+    #[arg(long, value_enum, value_name = "auto|dot|builtin")]
+    pub layout: Option<super::layout::Choice>,
 }
 
 /// A direction of traffic, as the command line spells it.
@@ -44,6 +50,11 @@ impl GraphArgs {
                 "--focus and --direction apply to the pictures (dot, mermaid, html), not to --output {format}"
             ));
         }
+        if self.layout.is_some() && format != Format::Html {
+            return Err(format!(
+                "--layout applies to --output html, not to --output {format}"
+            ));
+        }
         Ok(crate::analyze::graph::Options {
             focus: self.focus.clone(),
             direction: self.direction.map(|d| match d {
@@ -51,5 +62,12 @@ impl GraphArgs {
                 Direction::Egress => PolicyType::Egress,
             }),
         })
+    }
+}
+
+impl GraphArgs {
+    /// Who lays out the HTML report's picture.
+    pub fn layouter(&self) -> super::layout::Layouter {
+        super::layout::Layouter::new(self.layout.unwrap_or_default())
     }
 }

@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 
 use super::render::render_one;
 use super::{Ctx, Outcome};
-use crate::diag::{Diagnostic, Errors};
+use crate::diag::{Diagnostic, Errors, FieldPath};
 use crate::io::{self, Disk};
-use crate::k8s::manifest::{Manifests, collect, lines, parse_lenient};
+use crate::k8s::expiry;
+use crate::k8s::manifest::{Doc, Manifests, collect, lines, parse_lenient};
 use crate::model::cluster;
 use crate::spec::detect;
 
@@ -21,6 +22,9 @@ pub struct Input {
     pub m: Manifests,
     /// Files and documents that could not be read: reported, not fatal.
     pub problems: Vec<Diagnostic>,
+    /// Window policies past their expiry (or with an unreadable one) at
+    /// `--at`, or now: reported, not fatal.
+    pub warnings: Vec<Diagnostic>,
     pub files: usize,
     pub documents: usize,
     /// The paths as given (stdin when none).
@@ -29,7 +33,7 @@ pub struct Input {
 
 /// Reads `paths` (stdin when none).
 /// Intents stand for the policies in force at `at` (every window closed
-/// without it).
+/// without it); window expiries are judged at `at`, or now.
 pub fn load(
     paths: &[PathBuf],
     at: Option<DateTime<Utc>>,
@@ -55,8 +59,10 @@ pub fn load(
     let documents = docs.len() + problems.len();
     let (mut m, p) = collect(&docs);
     problems.extend(p);
+    let mut warnings = stale_windows(&docs, at.unwrap_or_else(Utc::now));
     for s in &read.sources {
         lines::fill(&s.file, &s.text, &mut problems);
+        lines::fill(&s.file, &s.text, &mut warnings);
     }
     for path in &intents {
         let r = render_one(path, root).map_err(|f| Outcome::failure(ctx, &f))?;
@@ -66,16 +72,37 @@ pub fn load(
             None => r.policies.clone(),
         };
         m.add_intent(r.loaded.map.top(), &policies, &namespaces, &workloads);
-        let cilium: Vec<_> = r.cilium.iter().map(|c| c.policy.clone()).collect();
+        let cilium = match at {
+            Some(t) => r.cilium_at(t),
+            None => r.cilium.clone(),
+        };
+        let cilium: Vec<_> = cilium.into_iter().map(|c| c.policy).collect();
         m.add_cilium(r.loaded.map.top(), &cilium);
     }
     Ok(Input {
         m,
         problems,
+        warnings,
         files: read.sources.len() + intents.len(),
         documents,
         paths,
     })
+}
+
+/// A warning for every window policy past its expiry at `now`.
+fn stale_windows(docs: &[Doc], now: DateTime<Utc>) -> Vec<Diagnostic> {
+    let field = FieldPath::keys(&["metadata", "annotations", expiry::EXPIRES]);
+    docs.iter()
+        .filter_map(|d| {
+            let s = expiry::stale(&d.value, now)?;
+            Some(
+                Diagnostic::warning(s.message())
+                    .in_file(d.file.clone())
+                    .at_index(d.index)
+                    .at_field(field.clone()),
+            )
+        })
+        .collect()
 }
 
 /// True for a NetworkPolicySet file, or a directory holding one.

@@ -30,6 +30,10 @@ pub struct LintArgs {
     /// The least severe finding that fails the run.
     #[arg(long, value_enum, default_value_t = Level::Error)]
     pub fail_on: Level,
+    /// The moment window expiries are judged at (RFC 3339, or `now`, the
+    /// default): a window policy expired before it is an NP018 finding.
+    #[arg(long, value_name = "TIME", value_parser = super::at::parse)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,10 +96,11 @@ fn intent(r: Rendered) -> Intent {
 }
 
 fn report(sources: &[Source], intents: &[Intent], args: &LintArgs, ctx: &mut Ctx<'_>) -> Outcome {
-    let findings = match lint::lint_with_intents(sources, intents) {
-        Ok(f) => f,
-        Err(errors) => return Outcome::failed(ctx, &errors),
-    };
+    let findings =
+        match lint::lint_with_intents(sources, intents, args.at.unwrap_or_else(chrono::Utc::now)) {
+            Ok(f) => f,
+            Err(errors) => return Outcome::failed(ctx, &errors),
+        };
     let mut out = Vec::new();
     let options = Options {
         color: ctx.color_stdout,

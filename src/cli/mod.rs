@@ -14,6 +14,7 @@ mod completion;
 mod diff;
 mod formats;
 mod input;
+mod layout;
 mod learn;
 mod lint;
 mod plugin;

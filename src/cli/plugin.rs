@@ -103,7 +103,7 @@ pub fn krm_validator(ctx: &mut Ctx<'_>) -> Outcome {
         Ok(input) => input,
         Err(o) => return o,
     };
-    let (processed, findings) = krm::validate(&input, FailOn::Error);
+    let (processed, findings) = krm::validate(&input, FailOn::Error, chrono::Utc::now());
     let mut text = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = report::lint::text(&findings, &mut text);

@@ -91,7 +91,7 @@ fn lint_output(
             text: out.generated().to_string(),
         },
     ];
-    let findings = lint::lint_sources_in(&sources, Some(namespace))
+    let findings = lint::lint_sources_in(&sources, Some(namespace), chrono::Utc::now())
         .map_err(|errors| Outcome::failed(ctx, &errors))?;
     let mut text = Vec::new();
     // Writing to a Vec cannot fail.

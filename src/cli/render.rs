@@ -55,7 +55,7 @@ pub fn run(args: &RenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome
         (None, false, [path]) => match render_one(path, root) {
             Ok(r) => {
                 let text = match args.at {
-                    Some(t) if r.cilium.is_empty() => policies::to_string(&r.at(t), args.output),
+                    Some(t) => policies::to_string(&r.manifests_at(t), args.output),
                     _ => policies::rendered(&r, args.output),
                 };
                 match ctx.emit(text.as_bytes()) {

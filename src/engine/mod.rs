@@ -31,6 +31,7 @@ mod cluster;
 mod eval;
 mod index;
 mod ir;
+mod keys;
 mod portmatch;
 mod ports;
 mod selector;
@@ -45,6 +46,7 @@ pub use cilium::{
 pub use cluster::{Cluster, NAMESPACE_NAME_LABEL, Policy, Workload, normalize_namespaces};
 pub use eval::{Access, DirectionVerdict, Endpoint, Engine, ExternalAccess, ExternalPeer, Verdict};
 pub use ir::{IpBlockRef, PolicyRef, RuleRef, effective_policy_types};
+pub use keys::selector_keys;
 pub use portmatch::{PortEntry, PortMatcher, PortSpec, resolve_policy_port};
 pub use ports::{MAX_PORT, MIN_PORT, PortSet};
 pub use selector::{Selector, selector_matches};

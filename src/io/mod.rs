@@ -3,13 +3,14 @@
 //! Everything below works on data; these modules fetch the data and write
 //! the results: [`Disk`] serves the configuration stages (confined to the
 //! repository root), [`manifests`] reads manifests for analysis,
-//! [`git`] extracts revisions, [`kustomize`] runs builds, [`outdir`]
+//! [`git`] extracts revisions, [`graphviz`] lays out pictures, [`kustomize`] runs builds, [`outdir`]
 //! writes rendered files, [`plugin`] installs the exec plugin, [`sides`]
 //! reads the sides of a diff.
 
 mod disk;
 pub mod flows;
 pub mod git;
+pub mod graphviz;
 pub mod kustomize;
 pub mod manifests;
 pub mod net;

@@ -181,11 +181,7 @@ impl Reader {
         // Everything the render writes (the windows' objects too), or the
         // policies in force at `--at`.
         let values: Vec<serde_json::Value> = match self.at {
-            Some(t) if rendered.cilium.is_empty() => rendered
-                .at(t)
-                .iter()
-                .map(|p| serde_json::to_value(p).expect("a NetworkPolicy is plain data"))
-                .collect(),
+            Some(t) => rendered.manifests_at(t),
             _ => rendered.manifests(),
         };
         let docs = values

@@ -5,6 +5,7 @@
 //! `metadata` keeps whatever else it carries so nothing is silently dropped.
 
 pub mod cilium;
+pub mod expiry;
 pub mod fields;
 pub mod manifest;
 pub mod names;

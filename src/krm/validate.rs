@@ -3,6 +3,7 @@
 //! Error findings end it with [`Status::Findings`], as validators do (kpt
 //! and kustomize read only the exit code; kpt also shows the results).
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Processed, ResourceList, finish, parse};
@@ -46,9 +47,14 @@ fn docs(items: &[Value]) -> Vec<Doc> {
         .collect()
 }
 
-/// Runs the validator over one ResourceList text; `fail_on` is the least
-/// severe finding that fails the run.
-pub fn validate(input: &str, fail_on: lint::FailOn) -> (Processed, Vec<lint::Finding>) {
+/// Runs the validator over one ResourceList text at `now` (window expiries
+/// are judged then); `fail_on` is the least severe finding that fails the
+/// run.
+pub fn validate(
+    input: &str,
+    fail_on: lint::FailOn,
+    now: DateTime<Utc>,
+) -> (Processed, Vec<lint::Finding>) {
     let list = match parse(input) {
         Ok(list) => list,
         Err(d) => {
@@ -60,7 +66,7 @@ pub fn validate(input: &str, fail_on: lint::FailOn) -> (Processed, Vec<lint::Fin
             return (finish(&empty, Vec::new(), vec![*d]), Vec::new());
         }
     };
-    let findings = lint::lint_docs(&docs(&list.items));
+    let findings = lint::lint_docs(&docs(&list.items), now);
     let diagnostics = findings.iter().map(lint::Finding::diagnostic).collect();
     // A validator changes nothing: the items come back as they were written.
     let items = list.items.clone();

@@ -44,11 +44,14 @@ pub enum Code {
     /// A NetworkPolicy rule every connection of which an Admin-tier Deny
     /// decides first.
     OverriddenByTier,
+    /// A window policy still present after its expiry, or with an
+    /// unreadable one.
+    WindowExpired,
 }
 
 impl Code {
     /// Every rule, in code order.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::InvalidManifest,
         Code::IgnoredRules,
         Code::PolicySelectsNothing,
@@ -66,6 +69,7 @@ impl Code {
         Code::NamespaceWithoutWorkloads,
         Code::SubjectSelectsNothing,
         Code::OverriddenByTier,
+        Code::WindowExpired,
     ];
 
     /// `NP001` ...
@@ -192,6 +196,12 @@ impl Code {
                 "overridden-by-tier",
                 Warning,
                 "A NetworkPolicy rule whose every admitted connection among the input's workloads an Admin-tier Deny decides first: the rule has no effect.",
+            ),
+            Code::WindowExpired => (
+                "NP018",
+                "window-expired",
+                Warning,
+                "A maintenance window's policy whose netpolgen.io/window-expires is in the past (its closing job did not run), or is not a time.",
             ),
         }
     }

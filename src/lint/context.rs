@@ -6,9 +6,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
+
 use crate::diag::ResourceRef;
 use crate::diag::field::FieldPath;
 use crate::engine::{Cluster, Selector, TierPolicy, Workload};
+use crate::k8s::expiry::{self, Stale};
 use crate::k8s::manifest::{self, Doc, Manifests};
 use crate::k8s::{LabelSelector, Labels, NetworkPolicy, Peer, PolicyPort, PolicyType};
 
@@ -96,6 +99,15 @@ pub(super) struct TierCtx {
     pub resource: ResourceRef,
 }
 
+/// A window policy past its expiry (or with an unreadable one) at the
+/// moment linted, and where it came from.
+pub(super) struct StaleCtx {
+    pub stale: Stale,
+    pub file: String,
+    pub index: usize,
+    pub resource: ResourceRef,
+}
+
 /// The linted input.
 pub(super) struct Ctx {
     pub cluster: Cluster,
@@ -115,6 +127,8 @@ pub(super) struct Ctx {
     pub renamed: BTreeMap<String, BTreeSet<String>>,
     /// `NP001` findings for documents that could not be read.
     pub parse_findings: Vec<Finding>,
+    /// Window policies past their expiry at the moment linted.
+    pub stale: Vec<StaleCtx>,
 }
 
 /// One rule of a policy in a direction the policy isolates.
@@ -188,16 +202,26 @@ pub(super) fn effective_rules(np: &NetworkPolicy) -> Vec<RuleView<'_>> {
 impl Ctx {
     /// The documents, then each intent's rendered policies and the
     /// workloads it stands for (a workload of the documents with the same
-    /// namespace and name replaces the intent's).
-    pub fn new(docs: &[Doc], intents: &[Intent]) -> Ctx {
+    /// namespace and name replaces the intent's). `now` is the moment
+    /// window expiries are judged at.
+    pub fn new(docs: &[Doc], intents: &[Intent], now: DateTime<Utc>) -> Ctx {
         let mut m = Manifests::default();
         let mut workloads = Vec::new();
         let mut policy_src = Vec::new();
         let mut tiers = Vec::new();
         let mut parse_findings = Vec::new();
         let mut renamed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut stale = Vec::new();
         for doc in docs {
             note_renames(&doc.value, &mut renamed);
+            if let Some(s) = expiry::stale(&doc.value, now) {
+                stale.push(StaleCtx {
+                    stale: s,
+                    file: doc.file.clone(),
+                    index: doc.index,
+                    resource: resource_of(&doc.value),
+                });
+            }
             match manifest::from_docs(std::slice::from_ref(doc)) {
                 Ok(one) => {
                     for (name, labels) in one.namespaces {
@@ -300,6 +324,7 @@ impl Ctx {
             observed,
             renamed,
             parse_findings,
+            stale,
         }
     }
 

@@ -9,7 +9,8 @@
 //! per concern; `docs/lint.md` describes every code.
 //!
 //! Findings are sorted by file, document index, code, field and message,
-//! so the same input gives the same bytes.
+//! so the same input gives the same bytes. The moment window expiries are
+//! judged at (`now`) is an argument: the clock is read by the caller.
 
 mod code;
 mod context;
@@ -19,6 +20,7 @@ mod subset;
 
 use crate::diag::field::FieldPath;
 use crate::diag::{Diagnostic, Errors, ResourceRef, Severity};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use crate::engine::Workload;
@@ -92,16 +94,21 @@ pub struct Intent {
     pub workloads: Vec<(Workload, &'static str)>,
 }
 
-/// Lints YAML texts together (one cluster). A text that is not YAML is an
-/// error naming the file; malformed objects are `NP001` findings.
-pub fn lint_sources(sources: &[Source]) -> Result<Vec<Finding>, Errors> {
-    lint_sources_in(sources, None)
+/// Lints YAML texts together (one cluster) at `now`. A text that is not
+/// YAML is an error naming the file; malformed objects are `NP001`
+/// findings.
+pub fn lint_sources(sources: &[Source], now: DateTime<Utc>) -> Result<Vec<Finding>, Errors> {
+    lint_sources_in(sources, None, now)
 }
 
-/// Lints YAML texts and rendered intents together (one cluster).
-pub fn lint_with_intents(sources: &[Source], intents: &[Intent]) -> Result<Vec<Finding>, Errors> {
+/// Lints YAML texts and rendered intents together (one cluster) at `now`.
+pub fn lint_with_intents(
+    sources: &[Source],
+    intents: &[Intent],
+    now: DateTime<Utc>,
+) -> Result<Vec<Finding>, Errors> {
     let docs = parse_sources(sources)?;
-    Ok(finish(sources, lint_all(&docs, intents)))
+    Ok(finish(sources, lint_all(&docs, intents, now)))
 }
 
 fn parse_sources(sources: &[Source]) -> Result<Vec<Doc>, Errors> {
@@ -142,6 +149,7 @@ fn fill_lines(file: &str, text: &str, findings: &mut [Finding]) {
 pub fn lint_sources_in(
     sources: &[Source],
     namespace: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Finding>, Errors> {
     let mut docs = parse_sources(sources)?;
     if let Some(ns) = namespace {
@@ -149,24 +157,27 @@ pub fn lint_sources_in(
             manifest::default_namespace(&mut doc.value, ns);
         }
     }
-    Ok(finish(sources, lint_docs(&docs)))
+    Ok(finish(sources, lint_docs(&docs, now)))
 }
 
-/// Lints one YAML stream (e.g. a kustomize build on stdin).
-pub fn lint_stream(text: &str, file: &str) -> Result<Vec<Finding>, Errors> {
-    lint_sources(&[Source {
-        file: file.to_string(),
-        text: text.to_string(),
-    }])
+/// Lints one YAML stream (e.g. a kustomize build on stdin) at `now`.
+pub fn lint_stream(text: &str, file: &str, now: DateTime<Utc>) -> Result<Vec<Finding>, Errors> {
+    lint_sources(
+        &[Source {
+            file: file.to_string(),
+            text: text.to_string(),
+        }],
+        now,
+    )
 }
 
-/// Lints parsed documents; findings carry no line numbers.
-pub fn lint_docs(docs: &[Doc]) -> Vec<Finding> {
-    lint_all(docs, &[])
+/// Lints parsed documents at `now`; findings carry no line numbers.
+pub fn lint_docs(docs: &[Doc], now: DateTime<Utc>) -> Vec<Finding> {
+    lint_all(docs, &[], now)
 }
 
-fn lint_all(docs: &[Doc], intents: &[Intent]) -> Vec<Finding> {
-    let ctx = context::Ctx::new(docs, intents);
+fn lint_all(docs: &[Doc], intents: &[Intent], now: DateTime<Utc>) -> Vec<Finding> {
+    let ctx = context::Ctx::new(docs, intents, now);
     let mut findings = ctx.parse_findings.clone();
     rules::run(&ctx, &mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -101,7 +101,6 @@ impl Builder<'_> {
             }
         }
         self.l7_conflicts(&ctx, &flows);
-        self.cilium_windows();
         ctx.egress_for_isolated_sources(&mut flows, &suffix);
         let windows = self.windows(&flows, &suffix);
         let dns_sources = Self::dns_sources(&flows, &default_deny);

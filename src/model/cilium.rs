@@ -104,17 +104,6 @@ impl Builder<'_> {
         })
     }
 
-    /// Maintenance windows apply NetworkPolicies from their CronJobs: not
-    /// rendered for the Cilium backend yet, so refused rather than left out.
-    pub(super) fn cilium_windows(&mut self) {
-        if self.backend() == Backend::Cilium && !self.set.spec.windows.is_empty() {
-            self.error(
-                spec_path(&["windows"]),
-                "maintenance windows need the kubernetes backend: their CronJobs apply NetworkPolicies, and netpolgen does not render windows as CiliumNetworkPolicies",
-            );
-        }
-    }
-
     /// Checks a flow's `http` rules: Cilium backend, single TCP ports.
     pub(super) fn http_rules(
         &mut self,

@@ -1,10 +1,11 @@
 //! From manifests to probes and the expected matrix.
 //!
 //! One probe per workload class (`crate::analyze::classes`): workloads of
-//! one namespace with the same pod labels and container ports get the same
-//! verdicts, so one server pod and one runner pod with those labels stand
-//! for all of them. The expected verdicts are the engine's, for the probe
-//! pods as they will be in the cluster: the class's labels plus the labels
+//! one namespace with the same container ports and the same pod labels as
+//! far as policies read them get the same verdicts, so one server pod and
+//! one runner pod with the labels of the class's first member stand for
+//! all of them. The expected verdicts are the engine's, for the probe
+//! pods as they will be in the cluster: those labels plus the labels
 //! netpolgen and the controllers add. Those extra labels must change no
 //! verdict, or the probes would not stand for the workloads; a plan in
 //! which they do is refused.

@@ -93,7 +93,7 @@ fn the_denied_sample_spreads_over_destinations() {
     }
     yaml.push_str(
         "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\n\
-         spec: {podSelector: {}}\n",
+         spec: {podSelector: {matchExpressions: [{key: app, operator: In, values: [a, b, c]}]}}\n",
     );
     let options = PlanOptions {
         denied_sample: Some(4),

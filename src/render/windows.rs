@@ -25,55 +25,102 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::k8s::{NetworkPolicy, yaml};
+use super::CiliumRendered;
+use crate::k8s::cilium::CILIUM_API_GROUP;
+use crate::k8s::{Labels, NetworkPolicy, yaml};
 use crate::model::windows::{self, DEFAULT_IMAGE, Window};
 use crate::model::{Model, windows::runner_labels};
+use crate::spec::Backend;
 
 /// The label every window object and policy carries: the window's name.
 pub const WINDOW_LABEL: &str = "netpolgen.io/window";
-/// The annotation the runner sets on opened policies: when they expire.
-pub const EXPIRES: &str = "netpolgen.io/window-expires";
+pub use crate::k8s::expiry::EXPIRES;
 /// Where the ConfigMap is mounted in the runner.
 const MOUNT: &str = "/netpolgen";
 /// The field manager of the runner's server-side apply.
 const FIELD_MANAGER: &str = "netpolgen-window";
 
-/// The policies always in force, and each window's own.
+/// The policies always in force, and each window's own (NetworkPolicies
+/// with the kubernetes backend, CiliumNetworkPolicies with cilium).
 #[derive(Debug, Clone, Default)]
 pub struct Split {
     pub policies: Vec<NetworkPolicy>,
     pub windows: BTreeMap<String, Vec<NetworkPolicy>>,
+    pub cilium: Vec<CiliumRendered>,
+    pub cilium_windows: BTreeMap<String, Vec<CiliumRendered>>,
 }
 
-/// Takes each window's policies out of `policies`, marked as the window's.
-pub fn split(model: &Model, policies: Vec<NetworkPolicy>) -> Split {
+impl Split {
+    /// The policies in force while exactly the windows `open` are open:
+    /// NetworkPolicies and CiliumNetworkPolicies, each sorted by name.
+    pub fn state(&self, open: &[&str]) -> (Vec<NetworkPolicy>, Vec<CiliumRendered>) {
+        let mut policies = self.policies.clone();
+        let mut cilium = self.cilium.clone();
+        for w in open {
+            policies.extend(self.windows.get(*w).into_iter().flatten().cloned());
+            cilium.extend(self.cilium_windows.get(*w).into_iter().flatten().cloned());
+        }
+        policies.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        cilium.sort_by(|a, b| a.name().cmp(b.name()));
+        (policies, cilium)
+    }
+}
+
+/// Takes each window's policies out of what the render yielded, marked as
+/// the window's.
+pub fn split(model: &Model, policies: Vec<NetworkPolicy>, cilium: Vec<CiliumRendered>) -> Split {
     let mut out = Split::default();
     for name in model.windows.keys() {
         out.windows.insert(name.clone(), Vec::new());
+        out.cilium_windows.insert(name.clone(), Vec::new());
     }
     for mut p in policies {
         match windows::owner(&model.windows, &p.metadata.name) {
             Some(w) => {
-                mark(&mut p, w);
+                mark(&mut p.metadata.labels, &mut p.metadata.annotations, w);
                 out.windows.get_mut(w).expect("every window").push(p);
             }
             None => out.policies.push(p),
         }
     }
+    for mut c in cilium {
+        match windows::owner(&model.windows, c.name()) {
+            Some(w) => {
+                let w = w.to_string();
+                mark_value(&mut c.value, &w);
+                out.cilium_windows
+                    .get_mut(&w)
+                    .expect("every window")
+                    .push(c);
+            }
+            None => out.cilium.push(c),
+        }
+    }
     out
 }
 
-fn mark(p: &mut NetworkPolicy, window: &str) {
-    let m = &mut p.metadata;
-    m.labels.insert(WINDOW_LABEL.into(), window.into());
-    m.annotations.insert(
+fn mark(labels: &mut Labels, annotations: &mut BTreeMap<String, String>, window: &str) {
+    labels.insert(WINDOW_LABEL.into(), window.into());
+    annotations.insert(
         "argocd.argoproj.io/compare-options".into(),
         "IgnoreExtraneous".into(),
     );
-    m.annotations.insert(
+    annotations.insert(
         "kustomize.toolkit.fluxcd.io/prune".into(),
         "disabled".into(),
     );
+}
+
+/// [`mark`] on a rendered document (a CiliumNetworkPolicy), whose
+/// metadata is plain JSON.
+fn mark_value(doc: &mut Value, window: &str) {
+    let meta = &mut doc["metadata"];
+    let mut labels: Labels = serde_json::from_value(meta["labels"].take()).unwrap_or_default();
+    let mut annotations: BTreeMap<String, String> =
+        serde_json::from_value(meta["annotations"].take()).unwrap_or_default();
+    mark(&mut labels, &mut annotations, window);
+    meta["labels"] = json!(labels);
+    meta["annotations"] = json!(annotations);
 }
 
 /// The objects that open and close every window, in a stable order.
@@ -81,8 +128,17 @@ pub fn machinery(model: &Model, split: &Split, image: Option<&str>) -> Vec<Value
     let image = image.unwrap_or(DEFAULT_IMAGE);
     let mut out = Vec::new();
     for (name, w) in &model.windows {
-        let policies = &split.windows[name];
-        out.extend(window_objects(model, w, policies, image));
+        let policies = match model.backend {
+            Backend::Kubernetes => yaml::to_stream(&split.windows[name]),
+            Backend::Cilium => {
+                let docs: Vec<&Value> = split.cilium_windows[name]
+                    .iter()
+                    .map(|c| &c.value)
+                    .collect();
+                yaml::to_stream(&docs)
+            }
+        };
+        out.extend(window_objects(model, w, &policies, image));
     }
     out
 }
@@ -94,13 +150,16 @@ fn metadata(model: &Model, w: &Window, name: &str) -> Value {
     json!({"name": name, "namespace": model.namespace, "labels": labels})
 }
 
-fn window_objects(
-    model: &Model,
-    w: &Window,
-    policies: &[NetworkPolicy],
-    image: &str,
-) -> Vec<Value> {
+fn window_objects(model: &Model, w: &Window, policies: &str, image: &str) -> Vec<Value> {
     let ns = &model.namespace;
+    let (api_group, resource, kinds) = match model.backend {
+        Backend::Kubernetes => ("networking.k8s.io", "networkpolicies", "NetworkPolicies"),
+        Backend::Cilium => (
+            CILIUM_API_GROUP,
+            "ciliumnetworkpolicies",
+            "CiliumNetworkPolicies",
+        ),
+    };
     let mut config = metadata(model, w, &w.object);
     config["annotations"] = json!({
         "netpolgen.io/schedule": w.schedule,
@@ -120,8 +179,8 @@ fn window_objects(
             "kind": "Role",
             "metadata": metadata(model, w, &w.object),
             "rules": [{
-                "apiGroups": ["networking.k8s.io"],
-                "resources": ["networkpolicies"],
+                "apiGroups": [api_group],
+                "resources": [resource],
                 "resourceNames": w.policies,
                 "verbs": ["get", "create", "patch", "delete"],
             }],
@@ -138,9 +197,9 @@ fn window_objects(
             "kind": "ConfigMap",
             "metadata": config,
             "data": {
-                "policies.yaml": yaml::to_stream(policies),
-                "open.sh": open_script(ns, w),
-                "close.sh": close_script(ns, w),
+                "policies.yaml": policies,
+                "open.sh": open_script(ns, w, kinds),
+                "close.sh": close_script(ns, w, kinds),
             },
         }),
         cronjob(model, w, &w.open_job, &w.schedule, "open", image),
@@ -218,10 +277,10 @@ fn cronjob(
     })
 }
 
-fn open_script(ns: &str, w: &Window) -> String {
+fn open_script(ns: &str, w: &Window, kinds: &str) -> String {
     format!(
         r#"#!/bin/sh
-# Opens the window {name}: applies its policies for {duration}.
+# Opens the window {name}: applies its {kinds} for {duration}.
 set -eu
 kubectl apply --server-side --field-manager={FIELD_MANAGER} --force-conflicts \
   --namespace {ns} --filename {MOUNT}/policies.yaml
@@ -236,10 +295,10 @@ echo "window {name} open until $expires"
     )
 }
 
-fn close_script(ns: &str, w: &Window) -> String {
+fn close_script(ns: &str, w: &Window, kinds: &str) -> String {
     format!(
         r#"#!/bin/sh
-# Closes the window {name}: deletes its policies.
+# Closes the window {name}: deletes its {kinds}.
 set -eu
 kubectl delete --ignore-not-found --wait=false \
   --namespace {ns} --filename {MOUNT}/policies.yaml

@@ -13,7 +13,7 @@ use crate::analyze::addresses::Coverage;
 use crate::analyze::explain::{Answer, Party, Side};
 use crate::analyze::workload_id;
 use crate::engine::tiers::{DecidingTier, Decision};
-use crate::engine::{Cluster, PolicyRef};
+use crate::engine::{CiliumPolicyRef, Cluster, PolicyRef};
 use crate::k8s::PolicyType;
 
 use super::{Format, Options, describe, ports_text, unsupported};
@@ -169,21 +169,13 @@ pub fn write_check(cluster: &Cluster, a: &Answer, out: &mut dyn Write) -> io::Re
                 peer_ports,
                 cilium,
             } => {
-                let n = by.len() + cilium.isolated_by.len();
-                let s = if n == 1 { "policy" } else { "policies" };
-                if n == 0 && !cilium.denied_by.is_empty() {
+                if by.is_empty() && cilium.isolated_by.is_empty() && !cilium.denied_by.is_empty() {
                     writeln!(
                         out,
                         "  Nothing isolates it for {way}; a Cilium deny rule applies."
                     )?;
                 } else {
-                    writeln!(out, "  It is isolated for {way} by {n} {s}:")?;
-                }
-                for p in by {
-                    policy(cluster, p, dir, out)?;
-                }
-                for p in &cilium.isolated_by {
-                    super::cilium::policy(cluster, p, dir, out)?;
+                    isolation(cluster, (by, &cilium.isolated_by), dir, out)?;
                 }
                 let port = format!("{}/{}", q.port, q.protocol);
                 let admitted: Vec<String> = admitted_by
@@ -258,10 +250,10 @@ fn tier_lines(d: &Decision, way: &str, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// `It is isolated for DIR by N policies:` and each policy with its rules
-/// of `dir`, in words.
+/// of `dir`, in words: the NetworkPolicies, then the Cilium policies.
 pub fn isolation(
     cluster: &Cluster,
-    by: &[PolicyRef],
+    (by, cilium): (&[PolicyRef], &[CiliumPolicyRef]),
     dir: PolicyType,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -269,11 +261,14 @@ pub fn isolation(
         PolicyType::Egress => "egress",
         PolicyType::Ingress => "ingress",
     };
-    let n = by.len();
+    let n = by.len() + cilium.len();
     let s = if n == 1 { "policy" } else { "policies" };
     writeln!(out, "  It is isolated for {way} by {n} {s}:")?;
     for p in by {
         policy(cluster, p, dir, out)?;
+    }
+    for p in cilium {
+        super::cilium::policy(cluster, p, dir, out)?;
     }
     Ok(())
 }

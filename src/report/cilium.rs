@@ -243,11 +243,35 @@ pub fn evidence_lines(
                 "  Depends on DNS at run time: admitted on {port} only if {peer} is an address of:"
             )?;
         }
-        for g in &ev.fqdn {
-            writeln!(out, "    {}  ({})", names(g), g.rule)?;
-            if !g.http.is_empty() {
-                writeln!(out, "      with HTTP rules {}", http_list(&g.http))?;
-            }
+        grant_lines(&ev.fqdn, false, out)?;
+    }
+    Ok(())
+}
+
+/// The `toFQDNs` grants of a workload's egress, for a question about no
+/// one address: the names, their ports, the rules and their HTTP rules.
+pub fn fqdn_lines(grants: &[FqdnGrant], out: &mut dyn Write) -> io::Result<()> {
+    if grants.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  Depends on DNS at run time: also admitted to the addresses of these names (ask `check --to external:IP` about one):"
+    )?;
+    grant_lines(grants, true, out)
+}
+
+/// One line per grant (with its ports when `ports`), then its HTTP rules.
+fn grant_lines(grants: &[FqdnGrant], ports: bool, out: &mut dyn Write) -> io::Result<()> {
+    for g in grants {
+        let on = if ports {
+            format!(" on {}", ports_text(&g.ports))
+        } else {
+            String::new()
+        };
+        writeln!(out, "    {}{on}  ({})", names(g), g.rule)?;
+        if !g.http.is_empty() {
+            writeln!(out, "      with HTTP rules {}", http_list(&g.http))?;
         }
     }
     Ok(())

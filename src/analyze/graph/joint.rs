@@ -32,7 +32,8 @@ impl<'a> View<'a> {
 }
 
 /// Workloads of one namespace that every side puts in the same analyzer
-/// class (same labels and ports): no policy tells them apart.
+/// class (same ports, same labels as far as policies read them): no
+/// policy tells them apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Class {
     pub namespace: String,

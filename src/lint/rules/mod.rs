@@ -15,6 +15,7 @@ mod structure;
 #[cfg(test)]
 mod testutil;
 mod tiers;
+mod windows;
 
 use super::Finding;
 use super::context::Ctx;
@@ -30,4 +31,5 @@ pub(super) fn run(ctx: &Ctx, out: &mut Vec<Finding>) {
     shadow::check(ctx, out);
     kustomize::check(ctx, out);
     tiers::check(ctx, out);
+    windows::check(ctx, out);
 }

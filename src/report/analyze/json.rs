@@ -13,7 +13,9 @@
 //! contract's array. `fqdn`, present when a Cilium `toFQDNs` rule applies,
 //! lists the names each workload may reach (addresses resolved at run
 //! time). `skipped`, present when some input could not be read, lists each
-//! file or document left out with the reason.
+//! file or document left out with the reason; `warnings`, present when
+//! some input looks wrong (a window policy past its expiry), lists each in
+//! the same shape, the reason as `message`.
 
 use std::io::{self, Write};
 
@@ -108,27 +110,39 @@ pub fn write_json(a: &Analysis<'_>, options: &Options, out: &mut dyn Write) -> i
         }
         close(out, true)?;
     }
-    if !a.skipped.is_empty() {
-        out.write_all(b",\n  \"skipped\": [")?;
-        for (i, d) in a.skipped.iter().enumerate() {
-            let sep = if i == 0 { "\n" } else { ",\n" };
-            let line = d.line.map_or_else(|| "null".to_string(), |l| l.to_string());
-            let doc = d
-                .index
-                .map_or_else(|| "null".to_string(), |i| (i + 1).to_string());
-            write!(
-                out,
-                "{sep}    {{\"file\": {}, \"document\": {doc}, \"line\": {line}, \"reason\": {}}}",
-                quote(d.file.as_deref().unwrap_or_default()),
-                quote(&match &d.field {
-                    Some(f) if !f.0.is_empty() => format!("{f}: {}", d.message),
-                    _ => d.message.clone(),
-                }),
-            )?;
-        }
-        close(out, true)?;
-    }
+    diagnostics(out, "skipped", "reason", &a.skipped)?;
+    diagnostics(out, "warnings", "message", &a.warnings)?;
     out.write_all(b"\n}\n")
+}
+
+/// `"name": [{"file", "document", "line", "<text>"}]`, left out when empty.
+fn diagnostics(
+    out: &mut dyn Write,
+    name: &str,
+    text: &str,
+    list: &[crate::diag::Diagnostic],
+) -> io::Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    write!(out, ",\n  \"{name}\": [")?;
+    for (i, d) in list.iter().enumerate() {
+        let sep = if i == 0 { "\n" } else { ",\n" };
+        let line = d.line.map_or_else(|| "null".to_string(), |l| l.to_string());
+        let doc = d
+            .index
+            .map_or_else(|| "null".to_string(), |i| (i + 1).to_string());
+        write!(
+            out,
+            "{sep}    {{\"file\": {}, \"document\": {doc}, \"line\": {line}, \"{text}\": {}}}",
+            quote(d.file.as_deref().unwrap_or_default()),
+            quote(&match &d.field {
+                Some(f) if !f.0.is_empty() => format!("{f}: {}", d.message),
+                _ => d.message.clone(),
+            }),
+        )?;
+    }
+    close(out, true)
 }
 
 /// One line of the `connections` array, built without the formatting

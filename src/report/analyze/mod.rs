@@ -38,7 +38,8 @@ pub fn docs(
 
 /// Writes `analysis` in `format`. The pictures (dot, mermaid, html) follow
 /// `options.graph`; a focus that names nothing is an `InvalidInput` error
-/// (the command line checks it first, with [`picture`]).
+/// (the command line checks it first, with [`picture`]). The HTML report
+/// uses netpolgen's own layout here.
 pub fn write(
     analysis: &Analysis<'_>,
     format: Format,
@@ -52,7 +53,7 @@ pub fn write(
             let views = [View::new(analysis)];
             let graph = picture(&views, &options.graph)
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-            super::graph::write(&views, &graph, format, out)
+            super::graph::write(&views, &graph, format, &mut super::graph::builtin, out)
         }
         Format::Md => md::write_md(analysis, options, out),
         Format::Summary => summary::write_summary(&analysis.summary(), analysis, out),

@@ -26,11 +26,13 @@ pub const FORMATS: [Format; 6] = [
 
 /// Draws the two sides of a diff in `format` (dot, mermaid, html), added
 /// edges green, removed red, unchanged grey. A focus that names nothing on
-/// either side is an `InvalidInput` error, before anything is written.
+/// either side is an `InvalidInput` error, before anything is written;
+/// `layout` chooses the HTML report's picture.
 pub fn write_graph(
     sides: &Sides,
     format: Format,
     options: &Options,
+    layout: &mut super::graph::Layouter<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let [ca, cb] = &sides.clusters;
@@ -48,7 +50,7 @@ pub fn write_graph(
     let labels = [sides.labels[0].as_str(), sides.labels[1].as_str()];
     let graph = Graph::build(&views, &labels, &options.graph)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    super::graph::write(&views, &graph, format, out)
+    super::graph::write(&views, &graph, format, layout, out)
 }
 
 /// Writes a diff; colour applies to text only.

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::html::change_class;
 use super::{Legend, edge_color, edge_label, legend, node_color};
 use crate::analyze::graph::{Change, Graph, Node, NodeKind};
 
@@ -23,6 +24,37 @@ fn cluster(ns: &str) -> String {
 
 /// Streams the graph.
 pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
+    write_with(g, false, out)
+}
+
+/// The source the HTML report lays out with `dot -Tsvg`: the graph
+/// without its legend (the page has its own), every node, cluster and
+/// edge with an `id` (`n<index>`, `e<index>`) and the `class` the page's
+/// script and style use, so the SVG can be matched back to the graph.
+pub fn for_layout(g: &Graph) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_with(g, true, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `, id=..., class=...` for node `i` in the layout source, else nothing.
+fn ids(g: &Graph, i: usize, layout: bool) -> String {
+    if !layout {
+        return String::new();
+    }
+    let n = &g.nodes[i];
+    let kind = match n.kind {
+        NodeKind::Namespace => "",
+        NodeKind::Class(_) => "class",
+        NodeKind::Open => "open",
+        NodeKind::External => "external",
+    };
+    let class = format!("{kind}{}", change_class(n.change));
+    format!(", id=\"n{i}\", class={}", q(class.trim()))
+}
+
+fn write_with(g: &Graph, layout: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "digraph connectivity {{")?;
     writeln!(out, "  rankdir=LR;")?;
     writeln!(out, "  compound=true;")?;
@@ -33,10 +65,23 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
     let classes = g.classes_by_namespace();
-    for n in &g.nodes {
+    let index: std::collections::BTreeMap<&str, usize> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    for (i, n) in g.nodes.iter().enumerate() {
         match n.kind {
             NodeKind::Namespace => {
                 writeln!(out, "  subgraph {} {{", cluster(n.ns()))?;
+                if layout {
+                    writeln!(
+                        out,
+                        "    id=\"n{i}\"; class={};",
+                        q(change_class(n.change).trim())
+                    )?;
+                }
                 writeln!(out, "    label={};", q(&n.lines.join("\n")))?;
                 writeln!(out, "    style=rounded;")?;
                 if let Some(c) = node_color(n) {
@@ -45,10 +90,11 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
                 for m in classes.get(n.ns()).into_iter().flatten() {
                     writeln!(
                         out,
-                        "    {} [label={}{}];",
+                        "    {} [label={}{}{}];",
                         q(&m.id),
                         q(&m.lines.join("\n")),
-                        colored(m)
+                        colored(m),
+                        ids(g, index[m.id.as_str()], layout)
                     )?;
                 }
                 writeln!(out, "  }}")?;
@@ -56,22 +102,31 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
             NodeKind::Class(_) => {}
             NodeKind::Open => writeln!(
                 out,
-                "  {} [label={}, style=\"rounded,dashed\"{}];",
+                "  {} [label={}, style=\"rounded,dashed\"{}{}];",
                 q(&n.id),
                 q(&n.lines.join("\n")),
-                colored(n)
+                colored(n),
+                ids(g, i, layout)
             )?,
             NodeKind::External => writeln!(
                 out,
-                "  {} [label={}, shape=ellipse{}];",
+                "  {} [label={}, shape=ellipse{}{}];",
                 q(&n.id),
                 q(&n.lines.join("\n")),
-                colored(n)
+                colored(n),
+                ids(g, i, layout)
             )?,
         }
     }
-    for e in &g.edges {
+    for (k, e) in g.edges.iter().enumerate() {
         let mut attrs = vec![format!("label={}", q(&edge_label(e)))];
+        if layout {
+            let kind = if e.declared { "declared" } else { "open" };
+            attrs.push(format!(
+                "id=\"e{k}\", class={}",
+                q(&format!("{kind}{}", change_class(e.change)))
+            ));
+        }
         let tail = end(g, e.from, "ltail", &mut attrs);
         let head = end(g, e.to, "lhead", &mut attrs);
         if !e.declared {
@@ -92,7 +147,9 @@ pub fn write(g: &Graph, out: &mut dyn Write) -> io::Result<()> {
             attrs.join(", ")
         )?;
     }
-    write_legend(g, out)?;
+    if !layout {
+        write_legend(g, out)?;
+    }
     writeln!(out, "}}")
 }
 

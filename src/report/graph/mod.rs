@@ -23,17 +23,32 @@ pub const ADDED: &str = "#1a7f37";
 /// Only on side a of a diff.
 pub const REMOVED: &str = "#cf222e";
 
-/// Writes `graph` (built from `views`) in `format`.
+/// Chooses the HTML report's picture for a graph: the caller may lay out
+/// [`dot::for_layout`] with Graphviz and hand the SVG to [`html::prepare`].
+/// An error stops the report before anything is written.
+pub type Layouter<'a> = dyn FnMut(&Graph) -> Result<html::Picture, String> + 'a;
+
+/// The layouter of netpolgen's own layout.
+pub fn builtin(_: &Graph) -> Result<html::Picture, String> {
+    Ok(html::Picture::Builtin)
+}
+
+/// Writes `graph` (built from `views`) in `format`; `layout` chooses the
+/// picture of the HTML report.
 pub fn write(
     views: &[View<'_>],
     graph: &Graph,
     format: Format,
+    layout: &mut Layouter<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
         Format::Dot => dot::write(graph, out),
         Format::Mermaid => mermaid::write(graph, out),
-        Format::Html => html::write(views, graph, out),
+        Format::Html => {
+            let picture = layout(graph).map_err(io::Error::other)?;
+            html::write(views, graph, &picture, out)
+        }
         other => Err(unsupported("a graph", other)),
     }
 }

@@ -136,12 +136,8 @@ pub fn build(views: &[View<'_>], g: &Graph) -> (Value, Cells) {
                 .map(|k| match c.on[k] {
                     Some((_, w)) => {
                         let a = views[k].analysis;
-                        let i = ctx
-                            .blocks
-                            .id(explain::isolation_text(a, w, PolicyType::Ingress));
-                        let e = ctx
-                            .blocks
-                            .id(explain::isolation_text(a, w, PolicyType::Egress));
+                        let i = ctx.blocks.id(explain::node_text(a, w, PolicyType::Ingress));
+                        let e = ctx.blocks.id(explain::node_text(a, w, PolicyType::Egress));
                         json!([i, e])
                     }
                     None => Value::Null,

@@ -10,6 +10,7 @@ use crate::analyze::explain::{Party, Question, answer};
 use crate::analyze::{Analysis, ExternalRow, workload_id};
 use crate::k8s::{PolicyType, Protocol};
 use crate::report::check::{isolation, write_check};
+use crate::report::cilium::fqdn_lines;
 use crate::report::ports_text;
 
 /// Texts stored once each, referred to by index.
@@ -77,19 +78,40 @@ fn open_text(a: &Analysis<'_>, w: usize, dir: PolicyType) -> String {
     )
 }
 
-/// What isolates workload `w` in `dir`, or that nothing does.
+/// What isolates workload `w` in `dir` (NetworkPolicies and Cilium
+/// policies, with their rules), or that nothing does.
 pub fn isolation_text(a: &Analysis<'_>, w: usize, dir: PolicyType) -> String {
     if !a.matrix.isolated(a.classes.of[w], dir) {
         return open_text(a, w, dir);
     }
     let mut out = Vec::new();
-    let _ = isolation(
-        a.cluster,
-        &a.engine.isolating_policies(w, dir),
-        dir,
-        &mut out,
-    );
+    let by = a.engine.isolating_policies(w, dir);
+    let cilium = a.engine.cilium_isolating(w, dir);
+    let _ = isolation(a.cluster, (&by, &cilium), dir, &mut out);
     String::from_utf8_lossy(&out).trim_end().to_string()
+}
+
+/// A node's paragraph for `dir`: what isolates it and, for egress, the
+/// `toFQDNs` names it may reach, whose addresses DNS decides at run time.
+pub fn node_text(a: &Analysis<'_>, w: usize, dir: PolicyType) -> String {
+    let mut text = isolation_text(a, w, dir);
+    text.push_str(&fqdn_text(a, w, dir));
+    text
+}
+
+/// The `toFQDNs` lines of workload `w` (egress only), each line led by a
+/// newline; empty without them.
+fn fqdn_text(a: &Analysis<'_>, w: usize, dir: PolicyType) -> String {
+    if dir != PolicyType::Egress {
+        return String::new();
+    }
+    let mut out = Vec::new();
+    let _ = fqdn_lines(&a.engine.fqdn_grants(w), &mut out);
+    let text = String::from_utf8_lossy(&out);
+    match text.trim_end() {
+        "" => String::new(),
+        t => format!("\n{t}"),
+    }
 }
 
 /// The explanation of the external traffic of workload `w` in `dir` to or
@@ -123,13 +145,14 @@ pub fn external(a: &Analysis<'_>, w: usize, dir: PolicyType, rows: &[&ExternalRo
     text.push_str(&isolation_text(a, w, dir));
     for r in rows {
         text.push_str(&format!("\n  Admitted on {} by:\n", ports_text(&r.ports)));
-        match &r.rule {
+        match r.rule_text() {
             Some(rule) => text.push_str(&format!("    {rule}")),
             None => text.push_str(&format!(
                 "    no rule: nothing decided, allowed by default ({way})"
             )),
         }
     }
+    text.push_str(&fqdn_text(a, w, dir));
     text
 }
 

@@ -1,5 +1,6 @@
 //! `--output html`: one self-contained page, nothing fetched. The picture
-//! as inline SVG laid out here ([`layout`]), the namespace matrix
+//! as inline SVG, laid out by Graphviz ([`dot_svg`], from the SVG the
+//! caller had `dot` make) or, without it, here ([`layout`]); the namespace matrix
 //! ([`matrix`]), a filter box, and a panel that shows, for a click on a
 //! connection, a node or a cell, what `netpolgen check` would print; those
 //! explanations are computed here ([`data`]) and embedded as JSON, and a
@@ -9,9 +10,10 @@
 //! clicks the element whose `data-key` is `KEY` (an edge
 //! `FROM->TO:CHANGE:KIND`, CHANGE `unchanged`, `added` or `removed`, KIND
 //! `declared` or `open`; a node id, or a cell `cell:SRC>DST`) once the
-//! page is ready.
+//! page is ready; `#test-filter=TEXT` types TEXT into the filter box.
 
 mod data;
+mod dot_svg;
 mod explain;
 mod external;
 mod layout;
@@ -21,6 +23,18 @@ mod svg;
 use std::io::{self, Write};
 
 use crate::analyze::graph::{Edge, Graph, View};
+
+pub use dot_svg::{DotSvg, prepare};
+pub use svg::change_class;
+
+/// Where the picture's layout comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picture {
+    /// netpolgen's own ([`layout`]).
+    Builtin,
+    /// Graphviz's, prepared by [`prepare`].
+    Dot(DotSvg),
+}
 
 /// The page's style.
 const CSS: &str = include_str!("page.css");
@@ -60,9 +74,13 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Writes the page.
-pub fn write(views: &[View<'_>], g: &Graph, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    views: &[View<'_>],
+    g: &Graph,
+    picture: &Picture,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let (data, cells) = data::build(views, g);
-    let l = layout::layout(g);
     let mut page = String::with_capacity(1 << 16);
     let title = if g.is_diff() {
         format!("diff {} → {}", g.sides[0], g.sides[1])
@@ -82,7 +100,10 @@ pub fn write(views: &[View<'_>], g: &Graph, out: &mut dyn Write) -> io::Result<(
     page.push_str("<div id=\"layout\"><main>\n<section id=\"picture\"><h2>Connections</h2>\n");
     legend(g, &mut page);
     page.push_str("<div class=\"scroll\">\n");
-    svg::write(g, &l, &mut page);
+    match picture {
+        Picture::Builtin => svg::write(g, &layout::layout(g), &mut page),
+        Picture::Dot(svg) => page.push_str(svg.as_str()),
+    }
     page.push_str("</div></section>\n<section id=\"reachability\"><h2>Namespaces: allowed connections, row to column</h2>\n<div class=\"scroll\">\n");
     matrix::write(g, &cells, &mut page);
     page.push_str("</div></section>\n</main>\n");

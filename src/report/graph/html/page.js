@@ -156,6 +156,12 @@
   var box = svg.parentNode.clientWidth;
   if (box && svg.width.baseVal.value > box && svg.width.baseVal.value < 1.25 * box) svg.classList.add("fit");
 
+  // `#test-filter=TEXT` types TEXT into the filter box.
+  var f = /^#test-filter=(.*)$/.exec(location.hash);
+  if (f) {
+    filter.value = decodeURIComponent(f[1]);
+    filter.dispatchEvent(new Event("input"));
+  }
   // `#test-click=KEY` clicks that element once the page is ready.
   var m = /^#test-click=(.*)$/.exec(location.hash);
   if (m) {

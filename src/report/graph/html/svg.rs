@@ -21,7 +21,7 @@ fn marker(color: &str) -> String {
 pub fn write(g: &Graph, l: &Layout, out: &mut String) {
     let _ = writeln!(
         out,
-        "<svg id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">",
+        "<svg id=\"graph\" class=\"builtin\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">",
         w = l.width,
         h = l.height
     );
@@ -39,10 +39,8 @@ pub fn write(g: &Graph, l: &Layout, out: &mut String) {
             let r = l.rects[i];
             let _ = write!(
                 out,
-                "<g class=\"cluster{}\" data-key=\"{}\" data-search=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"10\" fill=\"#f6f8fa\" stroke=\"#8c959f\"/>",
-                change_class(n.change),
-                esc(&n.id),
-                esc(&search(g, i)),
+                "<g{}><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"10\" fill=\"#f6f8fa\" stroke=\"#8c959f\"/>",
+                node_attrs(g, i),
                 r.x,
                 r.y,
                 r.w,
@@ -73,40 +71,27 @@ pub fn write(g: &Graph, l: &Layout, out: &mut String) {
         };
         let _ = writeln!(
             out,
-            "<g class=\"edge {}{}\" data-key=\"{}\" data-i=\"{k}\" data-from=\"{}\" data-to=\"{}\"><path class=\"hit\" d=\"{d}\" stroke=\"transparent\" stroke-width=\"12\" fill=\"none\"/><path d=\"{d}\" stroke=\"{color}\" stroke-width=\"{wide}\"{dash} fill=\"none\" marker-end=\"url(#{})\"/><text class=\"lbl\" x=\"{lx}\" y=\"{ly}\" fill=\"{color}\">{}</text></g>",
-            if e.declared { "declared" } else { "open" },
-            change_class(e.change),
-            esc(&edge_key(g, e)),
-            esc(&g.nodes[e.from].id),
-            esc(&g.nodes[e.to].id),
+            "<g{}>{}<path d=\"{d}\" stroke=\"{color}\" stroke-width=\"{wide}\"{dash} fill=\"none\" marker-end=\"url(#{})\"/><text class=\"lbl\" x=\"{lx}\" y=\"{ly}\" fill=\"{color}\">{}</text></g>",
+            edge_attrs(g, k),
+            hit(&d),
             marker(color),
             esc(&edge_label(e)),
         );
     }
     for (i, n) in g.nodes.iter().enumerate() {
         let r = l.rects[i];
-        let (kind, shape) = match n.kind {
+        let shape = match n.kind {
             NodeKind::Namespace => continue,
-            NodeKind::Class(_) => ("class", rect(r, 6)),
-            NodeKind::Open => ("open", rect(r, 6)),
-            NodeKind::External => (
-                "external",
-                format!(
-                    "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" fill=\"#fff\" stroke=\"#57606a\"/>",
-                    r.x + r.w / 2,
-                    r.y + r.h / 2,
-                    r.w / 2,
-                    r.h / 2
-                ),
+            NodeKind::Class(_) | NodeKind::Open => rect(r, 6),
+            NodeKind::External => format!(
+                "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" fill=\"#fff\" stroke=\"#57606a\"/>",
+                r.x + r.w / 2,
+                r.y + r.h / 2,
+                r.w / 2,
+                r.h / 2
             ),
         };
-        let _ = write!(
-            out,
-            "<g class=\"node {kind}{}\" data-key=\"{}\" data-search=\"{}\">{shape}",
-            change_class(n.change),
-            esc(&n.id),
-            esc(&search(g, i))
-        );
+        let _ = write!(out, "<g{}>{shape}", node_attrs(g, i));
         let top = r.y + r.h / 2 - (n.lines.len() as i32 - 1) * LINE_H / 2 + 4;
         lines(out, &n.lines, r.x + r.w / 2, top, "");
         out.push_str("</g>\n");
@@ -114,7 +99,46 @@ pub fn write(g: &Graph, l: &Layout, out: &mut String) {
     out.push_str("</svg>\n");
 }
 
-fn change_class(c: Change) -> &'static str {
+/// The attributes of node `i`'s group (a cluster for a namespace), the
+/// same on either layout: its classes, `data-key` and `data-search`.
+pub fn node_attrs(g: &Graph, i: usize) -> String {
+    let n = &g.nodes[i];
+    let kind = match n.kind {
+        NodeKind::Namespace => "cluster",
+        NodeKind::Class(_) => "node class",
+        NodeKind::Open => "node open",
+        NodeKind::External => "node external",
+    };
+    format!(
+        " class=\"{kind}{}\" data-key=\"{}\" data-search=\"{}\"",
+        change_class(n.change),
+        esc(&n.id),
+        esc(&search(g, i))
+    )
+}
+
+/// The attributes of edge `k`'s group, the same on either layout.
+pub fn edge_attrs(g: &Graph, k: usize) -> String {
+    let e = &g.edges[k];
+    format!(
+        " class=\"edge {}{}\" data-key=\"{}\" data-i=\"{k}\" data-from=\"{}\" data-to=\"{}\"",
+        if e.declared { "declared" } else { "open" },
+        change_class(e.change),
+        esc(&edge_key(g, e)),
+        esc(&g.nodes[e.from].id),
+        esc(&g.nodes[e.to].id),
+    )
+}
+
+/// An invisible wide copy of an edge's path `d`, easier to click.
+pub fn hit(d: &str) -> String {
+    format!(
+        "<path class=\"hit\" d=\"{d}\" stroke=\"transparent\" stroke-width=\"12\" fill=\"none\"/>"
+    )
+}
+
+/// The class a change adds: ` added`, ` removed` or nothing.
+pub fn change_class(c: Change) -> &'static str {
     match c {
         Change::Same => "",
         Change::Added => " added",

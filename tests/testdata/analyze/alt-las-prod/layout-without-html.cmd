@@ -1,0 +1,6 @@
+analyze
+.
+--output
+dot
+--layout
+dot

@@ -1,0 +1,4 @@
+analyze
+live.yaml
+--at
+2026-12-05T02:00:00Z

@@ -1,0 +1,6 @@
+analyze
+live.yaml
+--at
+2026-12-05T05:00:00Z
+-o
+json

@@ -1,0 +1,10 @@
+check
+../../render/window-cilium
+--from
+alt-las-prod/ai-orchestrator
+--to
+alt-las-prod/archive-service
+--port
+8002
+--at
+2026-12-05T03:00:00Z

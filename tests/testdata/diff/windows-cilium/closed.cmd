@@ -1,0 +1,5 @@
+diff
+--at
+2026-12-05T03:00:00Z
+../../../../overlays/prod-cilium
+../../render/window-cilium

@@ -1,0 +1,4 @@
+render
+netpolset.yaml
+--at
+2026-12-05T01:30:00Z

@@ -1,0 +1,2 @@
+render
+netpolset.yaml
