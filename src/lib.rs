@@ -18,6 +18,7 @@ pub mod krm;
 pub mod learn;
 pub mod lint;
 pub mod model;
+pub mod parallel;
 pub mod pipeline;
 pub mod probe;
 pub mod proof;

@@ -61,17 +61,15 @@ impl Table {
 }
 
 /// Compares every environment with every other. Each side's allowed flows
-/// are computed once.
+/// are computed once, the sides side by side on the machine's cores.
 pub fn table(envs: &[(String, Side)], normalize: bool) -> Table {
     let sides: Vec<&Side> = envs.iter().map(|(_, s)| s).collect();
-    let allowed: Vec<_> = side::among(&sides)
-        .iter()
-        .zip(&sides)
-        .map(|(cluster, s)| {
-            let norm = s.norm.as_ref().filter(|_| normalize);
-            conn::allowed(cluster, norm)
-        })
-        .collect();
+    let clusters: Vec<_> = side::among(&sides).into_iter().zip(&sides).collect();
+    // Each side on the next free core.
+    let allowed = crate::parallel::map_each(&clusters, |(cluster, s)| {
+        let norm = s.norm.as_ref().filter(|_| normalize);
+        conn::allowed(cluster, norm)
+    });
     let mut pairs = Vec::new();
     for (i, (has, _)) in envs.iter().enumerate() {
         for (j, (lacks, _)) in envs.iter().enumerate() {

@@ -72,21 +72,25 @@ impl Side {
     /// Builds a side. Two objects of the same kind, namespace and name are
     /// an error naming both documents.
     pub fn build(label: &str, units: &[Unit]) -> Result<Side, Errors> {
-        let docs: Vec<Doc> = units.iter().flat_map(|u| u.docs.iter().cloned()).collect();
+        Side::from_units(label, units.to_vec())
+    }
+
+    /// [`Side::build`], taking the units: their documents become the
+    /// side's objects without a copy.
+    pub fn from_units(label: &str, mut units: Vec<Unit>) -> Result<Side, Errors> {
+        let docs: Vec<Doc> = units
+            .iter_mut()
+            .flat_map(|u| std::mem::take(&mut u.docs))
+            .collect();
         let m = manifest::from_docs(&docs)?;
-        let mut seen: BTreeMap<(String, String, String), &Doc> = BTreeMap::new();
-        let mut objects = Vec::new();
+        let mut seen: BTreeMap<(&str, &str, &str), &Doc> = BTreeMap::new();
         let mut errors = Vec::new();
         for doc in &docs {
-            let o = object(&doc.value);
-            let key = (o.kind.clone(), o.namespace.clone(), o.name.clone());
-            if let Some(first) = seen.insert(key, doc) {
+            let (kind, namespace, name) = names(&doc.value);
+            if let Some(first) = seen.insert((kind, namespace, name), doc) {
                 errors.push(
                     Diagnostic::error(format!(
-                        "{} {}/{} is also document {} of {}",
-                        o.kind,
-                        o.namespace,
-                        o.name,
+                        "{kind} {namespace}/{name} is also document {} of {}",
                         first.index + 1,
                         first.file
                     ))
@@ -94,17 +98,18 @@ impl Side {
                     .at_index(doc.index),
                 );
             }
-            objects.push(o);
         }
+        drop(seen);
         if !errors.is_empty() {
             return Err(Errors(errors));
         }
+        let mut objects: Vec<Object> = docs.into_iter().map(|d| object(d.value)).collect();
         objects.sort_by(|x, y| key(x).cmp(&key(y)));
 
         let mut namespaces = m.namespaces.clone();
         let mut workloads = m.workloads.clone();
         let mut synthetic = Vec::new();
-        for unit in units {
+        for unit in &units {
             let Some(model) = &unit.model else { continue };
             if unit.kind == UnitKind::Manifests {
                 continue;
@@ -247,17 +252,23 @@ fn key(o: &Object) -> (&str, &str, &str) {
     (&o.kind, &o.namespace, &o.name)
 }
 
-fn object(v: &Value) -> Object {
+/// `kind`, `metadata.namespace` and `metadata.name`, empty where absent.
+fn names(v: &Value) -> (&str, &str, &str) {
     let s = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default();
-    let kind = s("/kind").to_string();
-    let mut value = canonical(v);
+    (s("/kind"), s("/metadata/namespace"), s("/metadata/name"))
+}
+
+fn object(v: Value) -> Object {
+    let (kind, namespace, name) = names(&v);
+    let (kind, namespace, name) = (kind.to_string(), namespace.to_string(), name.to_string());
+    let mut value = into_canonical(v);
     if crate::k8s::cilium::cilium_kind(&value).is_some() {
         sort_sets(&mut value);
     }
     Object {
         kind,
-        namespace: s("/metadata/namespace").to_string(),
-        name: s("/metadata/name").to_string(),
+        namespace,
+        name,
         value,
     }
 }
@@ -318,22 +329,30 @@ const KEY_ORDER: [&str; 26] = [
 
 /// The value with map keys in [`KEY_ORDER`], recursively.
 pub fn canonical(v: &Value) -> Value {
+    into_canonical(v.clone())
+}
+
+/// [`canonical`], reordering in place: nothing is copied.
+pub fn into_canonical(v: Value) -> Value {
     match v {
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(into_canonical).collect()),
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by_key(|(k, _)| {
-                let rank = KEY_ORDER.iter().position(|o| o == k);
-                (rank.unwrap_or(KEY_ORDER.len()), k.as_str())
-            });
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)));
             let out: Map<String, Value> = entries
                 .into_iter()
-                .map(|(k, v)| (k.clone(), canonical(v)))
+                .map(|(k, v)| (k, into_canonical(v)))
                 .collect();
             Value::Object(out)
         }
-        other => other.clone(),
+        other => other,
     }
+}
+
+/// Where a key sorts: its place in [`KEY_ORDER`], else after them by name.
+fn rank(k: &str) -> (usize, &str) {
+    let rank = KEY_ORDER.iter().position(|o| *o == k);
+    (rank.unwrap_or(KEY_ORDER.len()), k)
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ impl Reader {
     /// Reads one side.
     pub fn side(&mut self, path: &Path, label: &str) -> Result<Side, Failure> {
         let units = self.units(path)?;
-        Side::build(label, &units).map_err(Failure::Input)
+        Side::from_units(label, units).map_err(Failure::Input)
     }
 
     /// The environments of an overlay directory, each a side named after
@@ -61,15 +61,30 @@ impl Reader {
                 ),
             ));
         }
-        let mut out = Vec::new();
-        for sub in subdirs {
-            let name = sub
-                .file_name()
+        let name = |sub: &PathBuf| {
+            sub.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            out.push((name.clone(), self.side(&sub, &name)?));
+                .unwrap_or_default()
+        };
+        if self.kustomize {
+            // One kustomize build after the other: each runs a process.
+            let mut out = Vec::new();
+            for sub in &subdirs {
+                out.push((name(sub), self.side(sub, &name(sub))?));
+            }
+            return Ok(out);
         }
-        Ok(out)
+        // Rendered in-process, each environment on the next free core;
+        // the first failure in name order is the one reported.
+        let sides = crate::parallel::map_each(&subdirs, |sub| {
+            let units = self.rendered_units(sub)?;
+            Side::from_units(&name(sub), units).map_err(Failure::Input)
+        });
+        subdirs
+            .iter()
+            .zip(sides)
+            .map(|(sub, side)| Ok((name(sub), side?)))
+            .collect()
     }
 
     fn units(&mut self, path: &Path) -> Result<Vec<Unit>, Failure> {
@@ -98,6 +113,12 @@ impl Reader {
             }
             return dirs.iter().map(|d| self.build(d)).collect();
         }
+        self.rendered_units(path)
+    }
+
+    /// The units of a path without kustomize: a NetworkPolicySet rendered
+    /// in-process, the sets of a directory of overlays, or manifests.
+    fn rendered_units(&self, path: &Path) -> Result<Vec<Unit>, Failure> {
         if path.is_file() {
             let text = super::disk::read_regular(path).map_err(|e| error(path, e))?;
             return Ok(vec![if detect::holds_set(&text) {

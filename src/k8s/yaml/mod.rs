@@ -154,7 +154,7 @@ pub fn to_stream<T: Serialize + Sync>(values: &[T]) -> String {
         }
         out
     };
-    let mut parts = parallel::map_chunks(values, PARALLEL_ITEMS, write);
+    let mut parts = crate::parallel::map_chunks(values, PARALLEL_ITEMS, write);
     if parts.len() == 1 {
         return parts.pop().unwrap_or_default();
     }
@@ -182,7 +182,9 @@ pub fn parse_all_parallel<T: DeserializeOwned + Send>(text: &str) -> Result<Vec<
         }
         Some(out)
     };
-    let typed: Option<Vec<Vec<T>>> = parallel::map_chunks(&parts, 1, read).into_iter().collect();
+    let typed: Option<Vec<Vec<T>>> = crate::parallel::map_chunks(&parts, 1, read)
+        .into_iter()
+        .collect();
     match typed {
         Some(parts) => Ok(parts.into_iter().flatten().collect()),
         None => parse_all(text),
