@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::bin_path;
 
@@ -27,20 +26,9 @@ root = yaml.compose(sys.stdin.read())
 items = dict((k.value, v) for k, v in root.value)["items"]
 print(json.dumps([tree(i) for i in items.value]))
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut python = Command::new("python3");
+    python.args(["-c", SCRIPT]);
+    let out = common::pipe(python, text.as_bytes());
     let err = String::from_utf8_lossy(&out.stderr);
     if err.contains("No module named 'yaml'")
         && std::env::var_os("NETPOLGEN_REQUIRE_TOOLS").is_none()
@@ -54,20 +42,9 @@ print(json.dumps([tree(i) for i in items.value]))
 fn run(args: &[&str], input: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".git")).unwrap();
-    let mut child = Command::new(bin_path())
-        .args(args)
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = Command::new(bin_path());
+    cmd.args(args).current_dir(dir.path());
+    let out = common::pipe(cmd, input.as_bytes());
     String::from_utf8(out.stdout).unwrap()
 }
 

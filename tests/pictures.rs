@@ -8,8 +8,7 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{missing, netpolgen, repo, require_tool};
 
@@ -40,20 +39,9 @@ fn dot_source(args: &[&str], exit: i32) -> String {
 /// `dot -Tpng` of `source`: the PNG, after checking that dot succeeded,
 /// warned about nothing, and wrote a PNG.
 fn png(source: &str) -> Vec<u8> {
-    let mut child = Command::new(require_tool(DOT))
-        .arg("-Tpng")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(source.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut dot = Command::new(require_tool(DOT));
+    dot.arg("-Tpng");
+    let out = common::pipe(dot, source.as_bytes());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "dot failed: {stderr}");
     assert!(stderr.is_empty(), "dot warned:\n{stderr}");

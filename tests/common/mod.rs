@@ -1,8 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Output, Stdio};
 
 use assert_cmd::Command;
 
@@ -192,4 +193,16 @@ pub fn cilium_schema_errors(
         .iter_errors(doc)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect()
+}
+
+/// Runs `cmd` with `input` on its stdin and its output captured.
+pub fn pipe(mut cmd: std::process::Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
