@@ -39,6 +39,7 @@ fn side(label: &str, policies: &[netpolgen::k8s::NetworkPolicy]) -> Side {
         kind: UnitKind::Manifests,
         docs: parse_text(&text, label).unwrap(),
         model: None,
+        policies: Vec::new(),
     };
     Side::build(label, &[unit]).unwrap()
 }

@@ -119,6 +119,7 @@ mod tests {
             kind: UnitKind::Manifests,
             docs: parse_text(text, label).unwrap(),
             model: None,
+            policies: Vec::new(),
         };
         Side::build(label, &[unit]).unwrap()
     }

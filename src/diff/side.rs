@@ -32,6 +32,9 @@ pub struct Unit {
     pub docs: Vec<Doc>,
     /// The NetworkPolicySet's model, where there is one.
     pub model: Option<Model>,
+    /// Policies already typed, not among `docs`: a render read for its
+    /// flows only ([`Side::for_flows`]).
+    pub policies: Vec<NetworkPolicy>,
 }
 
 /// An object of a render in canonical form.
@@ -77,12 +80,25 @@ impl Side {
 
     /// [`Side::build`], taking the units: their documents become the
     /// side's objects without a copy.
-    pub fn from_units(label: &str, mut units: Vec<Unit>) -> Result<Side, Errors> {
+    pub fn from_units(label: &str, units: Vec<Unit>) -> Result<Side, Errors> {
+        Side::assemble(label, units, true)
+    }
+
+    /// A side for comparing allowed flows only (`diff --all`): its
+    /// objects are not kept.
+    pub fn for_flows(label: &str, units: Vec<Unit>) -> Result<Side, Errors> {
+        Side::assemble(label, units, false)
+    }
+
+    fn assemble(label: &str, mut units: Vec<Unit>, keep: bool) -> Result<Side, Errors> {
         let docs: Vec<Doc> = units
             .iter_mut()
             .flat_map(|u| std::mem::take(&mut u.docs))
             .collect();
-        let m = manifest::from_docs(&docs)?;
+        let mut m = manifest::from_docs(&docs)?;
+        for unit in &mut units {
+            m.policies.append(&mut unit.policies);
+        }
         let mut seen: BTreeMap<(&str, &str, &str), &Doc> = BTreeMap::new();
         let mut errors = Vec::new();
         for doc in &docs {
@@ -103,7 +119,10 @@ impl Side {
         if !errors.is_empty() {
             return Err(Errors(errors));
         }
-        let mut objects: Vec<Object> = docs.into_iter().map(|d| object(d.value)).collect();
+        let mut objects: Vec<Object> = match keep {
+            true => docs.into_iter().map(|d| object(d.value)).collect(),
+            false => Vec::new(),
+        };
         objects.sort_by(|x, y| key(x).cmp(&key(y)));
 
         let mut namespaces = m.namespaces.clone();
@@ -369,6 +388,7 @@ mod tests {
                 kind: UnitKind::Manifests,
                 docs: parse_text(t, "f.yaml").unwrap(),
                 model: None,
+                policies: Vec::new(),
             };
             Side::build("s", &[unit]).unwrap().canonical_objects(None)
         };
@@ -387,6 +407,7 @@ mod tests {
             kind: UnitKind::Manifests,
             docs: parse_text(t, "f.yaml").unwrap(),
             model: None,
+            policies: Vec::new(),
         };
         let err = Side::build("s", &[unit]).unwrap_err().to_string();
         assert!(

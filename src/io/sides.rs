@@ -24,6 +24,9 @@ pub struct Reader {
     pub root: Option<PathBuf>,
     /// `--at`: the policies in force then, instead of the whole render.
     pub at: Option<DateTime<Utc>>,
+    /// Sides are read for their allowed flows only (`--all`): rendered
+    /// policies stay typed, objects are not kept.
+    flows_only: bool,
     builder: Builder,
 }
 
@@ -33,6 +36,7 @@ impl Reader {
             kustomize,
             root: root.map(Path::to_path_buf),
             at,
+            flows_only: false,
             builder: Builder::default(),
         }
     }
@@ -76,9 +80,10 @@ impl Reader {
         }
         // Rendered in-process, each environment on the next free core;
         // the first failure in name order is the one reported.
+        self.flows_only = true;
         let sides = crate::parallel::map_each(&subdirs, |sub| {
             let units = self.rendered_units(sub)?;
-            Side::from_units(&name(sub), units).map_err(Failure::Input)
+            Side::for_flows(&name(sub), units).map_err(Failure::Input)
         });
         subdirs
             .iter()
@@ -176,14 +181,23 @@ impl Reader {
     /// Renders a NetworkPolicySet in-process, as `netpolgen render` does.
     fn render_set(&self, path: &Path) -> Result<Unit, Failure> {
         let disk = self.disk(path)?;
-        let rendered = pipeline::render_path(&disk, path).map_err(Failure::Input)?;
+        let mut rendered = pipeline::render_path(&disk, path).map_err(Failure::Input)?;
         let display = rendered.loaded.map.top().to_string();
         // Everything the render writes (the windows' objects too), or the
-        // policies in force at `--at`.
-        let values: Vec<serde_json::Value> = match self.at {
-            Some(t) => rendered.manifests_at(t),
-            _ => rendered.manifests(),
+        // policies in force at `--at`. For the flows only, NetworkPolicies
+        // stay typed.
+        let typed =
+            self.flows_only && rendered.cilium.is_empty() && rendered.cilium_windows.is_empty();
+        let (values, mut policies): (Vec<serde_json::Value>, _) = match (self.at, typed) {
+            (Some(t), true) => (Vec::new(), rendered.at(t)),
+            (None, true) => (
+                std::mem::take(&mut rendered.machinery),
+                std::mem::take(&mut rendered.policies),
+            ),
+            (Some(t), false) => (rendered.manifests_at(t), Vec::new()),
+            (None, false) => (rendered.manifests(), Vec::new()),
         };
+        policies.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
         let docs = values
             .into_iter()
             .enumerate()
@@ -197,6 +211,7 @@ impl Reader {
             kind: UnitKind::Set,
             docs,
             model: Some(rendered.model),
+            policies,
         })
     }
 
@@ -218,6 +233,7 @@ impl Reader {
             kind: UnitKind::Kustomize,
             docs,
             model,
+            policies: Vec::new(),
         })
     }
 }
@@ -241,5 +257,6 @@ fn read_manifests(path: &Path) -> Result<Unit, Failure> {
         kind: UnitKind::Manifests,
         docs,
         model: None,
+        policies: Vec::new(),
     })
 }
