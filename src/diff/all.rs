@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::conn::{self, ExternalFlow, Flow};
+use super::allowed::{self, Flows};
+use super::conn::{ExternalFlow, Flow};
 use super::side::{self, Side};
 
 /// The flows `has` allows and `lacks` does not.
@@ -66,10 +67,11 @@ pub fn table(envs: &[(String, Side)], normalize: bool) -> Table {
     let sides: Vec<&Side> = envs.iter().map(|(_, s)| s).collect();
     let clusters: Vec<_> = side::among(&sides).into_iter().zip(&sides).collect();
     // Each side on the next free core.
-    let allowed = crate::parallel::map_each(&clusters, |(cluster, s)| {
+    let locals = crate::parallel::map_each(&clusters, |(cluster, s)| {
         let norm = s.norm.as_ref().filter(|_| normalize);
-        conn::allowed(cluster, norm)
+        allowed::local(cluster, norm)
     });
+    let allowed = Flows::share(locals);
     let mut pairs = Vec::new();
     for (i, (has, _)) in envs.iter().enumerate() {
         for (j, (lacks, _)) in envs.iter().enumerate() {
@@ -79,8 +81,8 @@ pub fn table(envs: &[(String, Side)], normalize: bool) -> Table {
             pairs.push(Pair {
                 has: has.clone(),
                 lacks: lacks.clone(),
-                flows: allowed[i].0.difference(&allowed[j].0).cloned().collect(),
-                external: allowed[i].1.difference(&allowed[j].1).cloned().collect(),
+                flows: allowed.difference(i, j),
+                external: allowed.external_difference(i, j),
             });
         }
     }

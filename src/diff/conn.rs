@@ -213,38 +213,7 @@ impl<'c> Allowed<'c> {
                 Ok(())
             });
         let Ok(()) = expanded;
-        let mut external: BTreeMap<ExternalFlow, BTreeSet<String>> = BTreeMap::new();
-        for row in analysis.external().into_iter().filter(|r| r.allowed) {
-            let w = names[row.workload].clone();
-            let (from, to) = match row.direction {
-                PolicyType::Ingress => ("external".to_string(), w),
-                PolicyType::Egress => (w, "external".to_string()),
-            };
-            let flow = ExternalFlow {
-                from,
-                to,
-                addresses: row.addresses.to_string(),
-                ports: ports_text(&row.ports),
-                l7: None,
-            };
-            let policies = external.entry(flow).or_default();
-            if let Some(rule) = &row.rule {
-                policies.insert(normalize::name(norm, &rule.policy.name));
-            }
-        }
-        for (w, grant) in analysis.fqdn() {
-            for (name, rule) in l7::fqdn_entries(&grant) {
-                let flow = ExternalFlow {
-                    from: names[w].clone(),
-                    to: "fqdn".to_string(),
-                    addresses: name,
-                    ports: ports_text(&grant.ports),
-                    l7: rule,
-                };
-                let policy = normalize::name(norm, &grant.rule.policy.name);
-                external.entry(flow).or_default().insert(policy);
-            }
-        }
+        let external = external(&analysis, &names, norm);
         let engine = analysis.engine;
         let ids = names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
         Allowed {
@@ -346,6 +315,48 @@ struct Denial {
     gone: bool,
 }
 
+/// Allowed traffic between a workload (named by `names`) and addresses
+/// outside the cluster, with the policies admitting it.
+pub(super) fn external(
+    analysis: &Analysis<'_>,
+    names: &[String],
+    norm: Option<&Norm>,
+) -> BTreeMap<ExternalFlow, BTreeSet<String>> {
+    let mut external: BTreeMap<ExternalFlow, BTreeSet<String>> = BTreeMap::new();
+    for row in analysis.external().into_iter().filter(|r| r.allowed) {
+        let w = names[row.workload].clone();
+        let (from, to) = match row.direction {
+            PolicyType::Ingress => ("external".to_string(), w),
+            PolicyType::Egress => (w, "external".to_string()),
+        };
+        let flow = ExternalFlow {
+            from,
+            to,
+            addresses: row.addresses.to_string(),
+            ports: ports_text(&row.ports),
+            l7: None,
+        };
+        let policies = external.entry(flow).or_default();
+        if let Some(rule) = &row.rule {
+            policies.insert(normalize::name(norm, &rule.policy.name));
+        }
+    }
+    for (w, grant) in analysis.fqdn() {
+        for (name, rule) in l7::fqdn_entries(&grant) {
+            let flow = ExternalFlow {
+                from: names[w].clone(),
+                to: "fqdn".to_string(),
+                addresses: name,
+                ports: ports_text(&grant.ports),
+                l7: rule,
+            };
+            let policy = normalize::name(norm, &grant.rule.policy.name);
+            external.entry(flow).or_default().insert(policy);
+        }
+    }
+    external
+}
+
 /// `any`, or the port set.
 fn ports_text(ports: &crate::engine::PortSet) -> String {
     if ports.is_full() {
@@ -356,7 +367,7 @@ fn ports_text(ports: &crate::engine::PortSet) -> String {
 }
 
 /// `namespace/name` of a workload, normalised.
-fn id(cluster: &Cluster, w: usize, norm: Option<&Norm>) -> String {
+pub(super) fn id(cluster: &Cluster, w: usize, norm: Option<&Norm>) -> String {
     let w = &cluster.workloads[w];
     format!("{}/{}", normalize::value(norm, &w.namespace), w.name)
 }
@@ -416,14 +427,4 @@ pub fn diff(a: &Cluster, na: Option<&Norm>, b: &Cluster, nb: Option<&Norm>) -> C
     out.external_removed = only(&a, &b);
     out.external_added = only(&b, &a);
     out
-}
-
-/// The allowed flows of one cluster, between workloads and to or from
-/// addresses outside it, normalised (for the pairwise table).
-pub fn allowed(cluster: &Cluster, norm: Option<&Norm>) -> (BTreeSet<Flow>, BTreeSet<ExternalFlow>) {
-    let a = Allowed::new(cluster, norm);
-    (
-        a.flows.into_keys().collect(),
-        a.external.into_keys().collect(),
-    )
 }

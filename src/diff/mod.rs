@@ -8,6 +8,7 @@
 //! [`graph`] holds what the picture of a diff is drawn from.
 
 pub mod all;
+mod allowed;
 pub mod conn;
 pub mod graph;
 pub mod normalize;
