@@ -7,6 +7,7 @@
 //! time, never soundness. `spec.expect` is checked with every window
 //! closed.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::diag::{Diagnostic, Errors, FieldPath};
@@ -54,10 +55,8 @@ pub(super) fn check_states(
             .map(|i| names[i])
             .collect();
         let label = label(&names, &open);
-        let mut m = model.clone();
-        m.flows
-            .retain(|f| f.window.as_deref().is_none_or(|w| open.contains(&w)));
-        let (policies, cilium) = split.state(&open);
+        let m = in_state(model, &open);
+        let (policies, cilium) = policies_in(split, &open);
         let found = match model.backend {
             Backend::Kubernetes => check(
                 loaded,
@@ -82,6 +81,39 @@ pub(super) fn check_states(
         }
     }
     Errors::check(errors)
+}
+
+/// The model with only the flows open in the state: the model itself,
+/// not a copy, when every flow is.
+fn in_state<'a>(model: &'a Model, open: &[&str]) -> Cow<'a, Model> {
+    let is_open = |f: &crate::model::Flow| f.window.as_deref().is_none_or(|w| open.contains(&w));
+    if model.flows.iter().all(is_open) {
+        return Cow::Borrowed(model);
+    }
+    let mut m = model.clone();
+    m.flows.retain(is_open);
+    Cow::Owned(m)
+}
+
+/// [`windows::Split::state`], borrowed rather than copied when the open
+/// windows add no policy to those always in force (already in name order).
+fn policies_in<'a>(
+    split: &'a windows::Split,
+    open: &[&str],
+) -> (Cow<'a, [NetworkPolicy]>, Cow<'a, [CiliumRendered]>) {
+    let adds = open.iter().any(|w| {
+        split.windows.get(*w).is_some_and(|p| !p.is_empty())
+            || split.cilium_windows.get(*w).is_some_and(|c| !c.is_empty())
+    });
+    let sorted = split
+        .policies
+        .is_sorted_by(|a, b| a.metadata.name <= b.metadata.name)
+        && split.cilium.is_sorted_by(|a, b| a.name() <= b.name());
+    if adds || !sorted {
+        let (policies, cilium) = split.state(open);
+        return (Cow::Owned(policies), Cow::Owned(cilium));
+    }
+    (Cow::Borrowed(&split.policies), Cow::Borrowed(&split.cilium))
 }
 
 /// ` (window a open)`, ` (windows a and b open)`, ` (all windows
