@@ -29,9 +29,7 @@ pub struct Local {
 /// The allowed flows of one cluster, between workloads (normalised
 /// `namespace/name`) and to or from addresses outside it.
 pub fn local(cluster: &Cluster, norm: Option<&Norm>) -> Local {
-    let names: Vec<String> = (0..cluster.workloads.len())
-        .map(|w| conn::id(cluster, w, norm))
-        .collect();
+    let names = conn::ids(cluster, norm);
     // Only Cilium policies restrict above L4.
     let cilium = !cluster.cilium.is_empty();
     let analysis = Analysis::new(cluster);

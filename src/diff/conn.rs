@@ -166,9 +166,7 @@ struct Allowed<'c> {
 
 impl<'c> Allowed<'c> {
     fn new(cluster: &'c Cluster, norm: Option<&'c Norm>) -> Allowed<'c> {
-        let names: Vec<String> = (0..cluster.workloads.len())
-            .map(|w| id(cluster, w, norm))
-            .collect();
+        let names = ids(cluster, norm);
         // Only Cilium policies restrict above L4.
         let cilium = !cluster.cilium.is_empty();
         // One evaluation per equivalence class, expanded to allowed pairs only.
@@ -366,8 +364,15 @@ fn ports_text(ports: &crate::engine::PortSet) -> String {
     }
 }
 
+/// `namespace/name` of every workload, normalised, by index.
+pub(super) fn ids(cluster: &Cluster, norm: Option<&Norm>) -> Vec<String> {
+    (0..cluster.workloads.len())
+        .map(|w| id(cluster, w, norm))
+        .collect()
+}
+
 /// `namespace/name` of a workload, normalised.
-pub(super) fn id(cluster: &Cluster, w: usize, norm: Option<&Norm>) -> String {
+fn id(cluster: &Cluster, w: usize, norm: Option<&Norm>) -> String {
     let w = &cluster.workloads[w];
     format!("{}/{}", normalize::value(norm, &w.namespace), w.name)
 }
