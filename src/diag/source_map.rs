@@ -5,6 +5,8 @@
 //! the merged result belongs to the layer that wrote the deepest part of the
 //! field's path (the top layer on a tie), at the line of that part.
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use super::{Diagnostic, Errors, FieldPath};
@@ -16,8 +18,27 @@ pub struct Layer {
     /// `functionConfig`.
     pub display: String,
     pub text: String,
+    /// The parsed document; once [`SourceMap::forget_parsed`] dropped it,
+    /// parsed again from `text` the first time an error needs it.
+    raw: OnceLock<Value>,
+    parse: fn(&str) -> Value,
+}
+
+impl Layer {
+    /// A layer, its text parsed as `raw`; `parse` parses `text` again.
+    pub fn new(display: String, text: String, raw: Value, parse: fn(&str) -> Value) -> Layer {
+        Layer {
+            display,
+            text,
+            raw: OnceLock::from(raw),
+            parse,
+        }
+    }
+
     /// The parsed document.
-    pub raw: Value,
+    pub fn raw(&self) -> &Value {
+        self.raw.get_or_init(|| (self.parse)(&self.text))
+    }
 }
 
 /// The layers of one configuration, for placing errors.
@@ -31,6 +52,14 @@ impl SourceMap {
         SourceMap { layers }
     }
 
+    /// Drops every layer's parsed document: only errors need it after the
+    /// chain is merged, and the text is enough to parse it again.
+    pub fn forget_parsed(&mut self) {
+        for layer in &mut self.layers {
+            layer.raw = OnceLock::new();
+        }
+    }
+
     /// How the top layer is named (the file the user gave).
     pub fn top(&self) -> &str {
         self.layers.first().map_or("", |l| l.display.as_str())
@@ -41,7 +70,7 @@ impl SourceMap {
     pub fn layer_of(&self, field: &FieldPath) -> Option<&Layer> {
         let mut best: Option<(&Layer, usize)> = None;
         for layer in &self.layers {
-            let depth = field.depth_in(&layer.raw);
+            let depth = field.depth_in(layer.raw());
             if best.is_none_or(|(_, d)| depth > d) {
                 best = Some((layer, depth));
             }
@@ -94,11 +123,8 @@ mod tests {
     use super::*;
 
     fn layer(display: &str, text: &str) -> Layer {
-        Layer {
-            display: display.into(),
-            text: text.into(),
-            raw: crate::k8s::yaml::parse(text).unwrap(),
-        }
+        let parse = |text: &str| crate::k8s::yaml::parse(text).unwrap();
+        Layer::new(display.into(), text.into(), parse(text), parse)
     }
 
     #[test]

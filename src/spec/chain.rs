@@ -101,23 +101,19 @@ pub fn load(input: Input, files: &dyn Files) -> Result<Loaded, Errors> {
             });
         }
         dirs.push(input.dir);
-        layers.push(Layer {
-            display: input.display,
-            text: input.text,
-            raw,
-        });
+        layers.push(Layer::new(input.display, input.text, raw, reparse));
     }
 
     let mut merged = Value::Null;
     let mut errors = Vec::new();
     for (i, layer) in layers.iter().enumerate().rev() {
         let base_exists = i + 1 < layers.len();
-        for nothing in merge(&mut merged, &layer.raw, base_exists) {
+        for nothing in merge(&mut merged, layer.raw(), base_exists) {
             errors.push(deletes_nothing(layer, &nothing));
         }
     }
     Errors::check(errors)?;
-    let map = SourceMap::new(layers);
+    let mut map = SourceMap::new(layers);
     // Typed directly; only an error is typed again, tracking its path.
     let set = match NetworkPolicySet::deserialize(&merged) {
         Ok(set) => set,
@@ -126,6 +122,7 @@ pub fn load(input: Input, files: &dyn Files) -> Result<Loaded, Errors> {
     };
     drop(merged);
     let template_dirs = template_dirs(&set, &map, &dirs, files)?;
+    map.forget_parsed();
     Ok(Loaded {
         set,
         map,
@@ -158,6 +155,15 @@ fn deletes_nothing(layer: &Layer, nothing: &NothingDeleted) -> Diagnostic {
         .at_line(line)
         .at_field(nothing.field.clone())
         .with_source_from(&layer.text)
+}
+
+/// A layer's text parsed again, for placing an error after load: it
+/// parsed as one document before.
+fn reparse(text: &str) -> Value {
+    match yaml::parse_documents(text) {
+        Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+        _ => Value::Null,
+    }
 }
 
 /// Parses one file: exactly one document, of our apiVersion and kind.
@@ -229,7 +235,7 @@ fn template_dirs(
     files: &dyn Files,
 ) -> Result<Vec<TemplateDir>, Errors> {
     let field = FieldPath::keys(&["spec", "templates"]);
-    let Some(i) = map.layers.iter().position(|l| field.depth_in(&l.raw) == 2) else {
+    let Some(i) = map.layers.iter().position(|l| field.depth_in(l.raw()) == 2) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
