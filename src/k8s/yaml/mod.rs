@@ -64,8 +64,37 @@ fn convert(err: serde_saphyr::Error) -> YamlError {
     YamlError { message, line }
 }
 
+/// Refuses a character YAML does not allow in a stream (outside
+/// `c-printable`: a control character other than tab, line feed and
+/// carriage return, DEL, a C1 control other than NEL, U+FFFE, U+FFFF),
+/// as kubectl's reader does, wherever in the text it is: escaped in a
+/// double-quoted scalar (`"\0"`) it is fine.
+fn printable(text: &str) -> Result<(), YamlError> {
+    let ascii_ok = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e);
+    if text.bytes().all(ascii_ok) {
+        return Ok(());
+    }
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
+            || ('\u{a0}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    let Some((at, c)) = text.char_indices().find(|&(_, c)| !allowed(c)) else {
+        return Ok(());
+    };
+    let line = text[..at].bytes().filter(|&b| b == b'\n').count() + 1;
+    Err(YamlError {
+        message: format!(
+            "control character U+{:04X} is not allowed in YAML (write it escaped in a double-quoted string)",
+            c as u32
+        ),
+        line: Some(line),
+    })
+}
+
 /// Parses every non-empty document of a stream into JSON-shaped values.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
+    printable(text)?;
     let mut docs = Vec::new();
     let plain = scan::documents(text, |doc| {
         docs.push(doc);
@@ -83,6 +112,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
 /// Every non-empty document of a manifest stream as kubectl reads it:
 /// unquoted YAML 1.1 booleans (`yes`, `on`, `y`, ...) are booleans.
 pub fn parse_documents_kubectl(text: &str) -> Result<Vec<Value>, YamlError> {
+    printable(text)?;
     match fast::documents_with(text, true) {
         Some(docs) => Ok(docs),
         None => parse_documents_kubectl_slow(text),
@@ -91,6 +121,7 @@ pub fn parse_documents_kubectl(text: &str) -> Result<Vec<Value>, YamlError> {
 
 /// [`parse_documents_kubectl`] by serde-saphyr alone.
 pub fn parse_documents_kubectl_slow(text: &str) -> Result<Vec<Value>, YamlError> {
+    printable(text)?;
     serde_saphyr::from_str_multiple_with_options(text, options_kubectl()).map_err(convert)
 }
 
@@ -116,12 +147,14 @@ fn typed_fast<T: DeserializeOwned>(text: &str) -> Option<Vec<T>> {
 /// [`parse_documents`] by serde-saphyr alone (the reference the fast
 /// reader is tested against).
 pub fn parse_documents_slow(text: &str) -> Result<Vec<Value>, YamlError> {
+    printable(text)?;
     serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
 }
 
 /// Parses every non-empty document of a stream into a typed value: fast
 /// where the fast reader and serde's JSON types agree, else by serde-saphyr.
 pub fn parse_all<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
+    printable(text)?;
     if let Some(typed) = typed_fast(text) {
         return Ok(typed);
     }
@@ -130,6 +163,7 @@ pub fn parse_all<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
 
 /// Parses a single-document text into a typed value.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    printable(text)?;
     serde_saphyr::from_str_with_options(text, options()).map_err(convert)
 }
 
@@ -174,6 +208,7 @@ pub fn parse_all_parallel<T: DeserializeOwned + Send>(text: &str) -> Result<Vec<
     if text.len() < PARALLEL_BYTES {
         return parse_all(text);
     }
+    printable(text)?;
     let parts = parallel::split_documents(text);
     let read = |chunk: &[&str]| -> Option<Vec<T>> {
         let mut out = Vec::new();
@@ -194,6 +229,31 @@ pub fn parse_all_parallel<T: DeserializeOwned + Send>(text: &str) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_with_their_line() {
+        for (text, code) in [
+            ("a: b\nc: d\0e\n", "U+0000"),
+            ("a: b\nc: \x7f\n", "U+007F"),
+            ("a: b\nc: '\u{9b}'\n", "U+009B"),
+            ("a: b\nc: \u{fffe}\n", "U+FFFE"),
+        ] {
+            let err = parse_documents(text).unwrap_err();
+            assert!(err.message.contains(code), "{text:?}: {}", err.message);
+            assert_eq!(err.line, Some(2), "{text:?}");
+            assert_eq!(parse_documents_kubectl(text).unwrap_err(), err);
+            assert_eq!(parse::<Value>(text).unwrap_err(), err);
+        }
+    }
+
+    #[test]
+    fn printable_text_and_escaped_controls_are_read() {
+        let value: Value =
+            parse("a: \"x\\0y\"\nb: \"\tz\"\nc: caf\u{e9} \u{1f600}\u{85}\r\n").unwrap();
+        assert_eq!(value["a"], "x\0y");
+        assert_eq!(value["b"], "\tz");
+        assert_eq!(value["c"].as_str().unwrap().chars().next(), Some('c'));
+    }
 
     #[test]
     fn strings_that_yaml_1_1_would_retype_come_back_quoted() {
