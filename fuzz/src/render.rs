@@ -11,7 +11,9 @@
 use std::path::Path;
 
 use arbitrary::Unstructured;
+use netpolgen::k8s::NetworkPolicy;
 use netpolgen::k8s::yaml;
+use netpolgen::model::Model;
 use netpolgen::spec::Input;
 use netpolgen::spec::files::Memory;
 use netpolgen::{pipeline, proof, verify};
@@ -60,22 +62,25 @@ pub fn render(intent: &str, template: Option<(String, String)>) {
     let input = Input::read(&files, Path::new(FILE)).expect("the intent is held in memory");
     match pipeline::render_input(&files, input) {
         Ok(r) => {
-            let proof = proof::prove(&r.model, &r.policies);
-            assert!(
-                proof.is_proven(),
-                "rendered but not proven: {:?}\n{shown}",
-                proof.violations
-            );
-            let findings = verify::verify(&r.model, &r.policies);
-            assert!(
-                findings.is_empty(),
-                "proven, but the sampled check finds: {}\n{shown}",
-                findings
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            );
+            // Every state the windows can be in, each proven on its own.
+            for (open, model, policies) in states(&r) {
+                let proof = proof::prove(&model, &policies);
+                assert!(
+                    proof.is_proven(),
+                    "rendered but not proven with windows {open:?} open: {:?}\n{shown}",
+                    proof.violations
+                );
+                let findings = verify::verify(&model, &policies);
+                assert!(
+                    findings.is_empty(),
+                    "proven, but the sampled check finds with windows {open:?} open: {}\n{shown}",
+                    findings
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+            }
         }
         Err(errors) => {
             super::check_errors(&errors, None);
@@ -87,4 +92,37 @@ pub fn render(intent: &str, template: Option<(String, String)>) {
             }
         }
     }
+}
+
+/// Each set of open windows (all closed first): the intent's flows of that
+/// state and the NetworkPolicies in force (a Cilium render's translated).
+fn states(r: &pipeline::Rendered) -> Vec<(Vec<String>, Model, Vec<NetworkPolicy>)> {
+    let names: Vec<&String> = r.model.windows.keys().collect();
+    (0..1u32 << names.len())
+        .map(|mask| {
+            let open: Vec<String> = (0..names.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| names[i].clone())
+                .collect();
+            let mut model = r.model.clone();
+            model
+                .flows
+                .retain(|f| f.window.as_ref().is_none_or(|w| open.contains(w)));
+            let mut policies = r.policies.clone();
+            let mut cilium: Vec<_> = r.cilium.iter().map(|c| c.policy.clone()).collect();
+            for w in &open {
+                policies.extend(r.windows.get(w).into_iter().flatten().cloned());
+                cilium.extend(
+                    r.cilium_windows
+                        .get(w)
+                        .into_iter()
+                        .flatten()
+                        .map(|c| c.policy.clone()),
+                );
+            }
+            policies.extend(proof::cilium::network_policies(&cilium, &model.namespace));
+            policies.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+            (open, model, policies)
+        })
+        .collect()
 }
