@@ -171,6 +171,14 @@ impl Ctx<'_> {
                 .and_then(|()| self.stdout.flush()),
         )
     }
+
+    /// [`Ctx::emit`] for output written in parts.
+    pub fn emit_with(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), Outcome> {
+        written(write(&mut *self.stdout).and_then(|()| self.stdout.flush()))
+    }
 }
 
 /// A write to stdout: a broken pipe ends the output quietly; any other

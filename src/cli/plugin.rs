@@ -64,7 +64,7 @@ pub fn exec_plugin(config: &Path, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Out
         pipeline::render_input(&disk, input)
     })();
     match rendered {
-        Ok(r) => match ctx.emit(policies::rendered(&r, Format::Yaml).as_bytes()) {
+        Ok(r) => match ctx.emit_with(|out| policies::write_rendered(&r, Format::Yaml, out)) {
             Ok(()) => Outcome::ok(),
             Err(o) => o,
         },

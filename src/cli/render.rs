@@ -11,7 +11,7 @@ use crate::diag::{Diagnostic, Errors, Status};
 use crate::gitops::outdir;
 use crate::io::{self, Disk, Failure};
 use crate::pipeline::{self, Rendered};
-use crate::report::{Format, policies};
+use crate::report::{Format, Options, policies};
 use crate::spec::Input;
 
 /// `netpolgen render`.
@@ -54,11 +54,14 @@ pub fn run(args: &RenderArgs, root: Option<&Path>, ctx: &mut Ctx<'_>) -> Outcome
         }
         (None, false, [path]) => match render_one(path, root) {
             Ok(r) => {
-                let text = match args.at {
-                    Some(t) => policies::to_string(&r.manifests_at(t), args.output),
-                    _ => policies::rendered(&r, args.output),
-                };
-                match ctx.emit(text.as_bytes()) {
+                let format = args.output;
+                let written = ctx.emit_with(|out| match args.at {
+                    Some(t) => {
+                        policies::write(&r.manifests_at(t), format, &Options::default(), out)
+                    }
+                    None => policies::write_rendered(&r, format, out),
+                });
+                match written {
                     Ok(()) => Outcome::ok(),
                     Err(o) => o,
                 }

@@ -20,7 +20,9 @@ pub fn write<T: Serialize + Sync>(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Yaml => out.write_all(yaml::to_stream(objects).as_bytes()),
+        Format::Yaml => yaml::stream_parts(objects)
+            .iter()
+            .try_for_each(|part| out.write_all(part.as_bytes())),
         Format::Json => super::json(
             &serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects}),
             out,
@@ -29,8 +31,18 @@ pub fn write<T: Serialize + Sync>(
     }
 }
 
-/// What a render writes, as text: its policies, then the objects that
-/// open and close its windows.
+/// Writes what a render writes: its policies, then the objects that open
+/// and close its windows.
+pub fn write_rendered(r: &Rendered, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    let options = Options::default();
+    if r.machinery.is_empty() && r.cilium.is_empty() {
+        write(&r.policies, format, &options, out)
+    } else {
+        write(&r.manifests(), format, &options, out)
+    }
+}
+
+/// [`write_rendered`] into a string.
 pub fn rendered(r: &Rendered, format: Format) -> String {
     if r.machinery.is_empty() && r.cilium.is_empty() {
         to_string(&r.policies, format)

@@ -178,6 +178,16 @@ pub fn to_string<T: Serialize>(value: &T) -> String {
 /// Writes values as a multi-document stream, each document after `---`.
 /// Large streams are written on every core, in order.
 pub fn to_stream<T: Serialize + Sync>(values: &[T]) -> String {
+    let mut parts = stream_parts(values);
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    parts.concat()
+}
+
+/// [`to_stream`] in consecutive parts, written on every core: a writer
+/// takes them one after the other without the stream being copied whole.
+pub fn stream_parts<T: Serialize + Sync>(values: &[T]) -> Vec<String> {
     let write = |chunk: &[T]| {
         let mut out = String::new();
         for value in chunk {
@@ -188,11 +198,7 @@ pub fn to_stream<T: Serialize + Sync>(values: &[T]) -> String {
         }
         out
     };
-    let mut parts = crate::parallel::map_chunks(values, PARALLEL_ITEMS, write);
-    if parts.len() == 1 {
-        return parts.pop().unwrap_or_default();
-    }
-    parts.concat()
+    crate::parallel::map_chunks(values, PARALLEL_ITEMS, write)
 }
 
 /// Below this many items (or bytes of text) one thread does the work.
