@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use netpolgen::report::{Format, policies};
 use netpolgen::{io, k8s, model, pipeline, proof, render, spec};
 
-// Measured with the binary's allocator.
+// Measured with the binary's allocator and its settings.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -352,6 +352,7 @@ fn alt_las_process(repo: &Path) {
 }
 
 fn main() {
+    netpolgen::cli::allocator::tune();
     if let Some(path) = std::env::var_os("NETPOLGEN_BENCH_CHILD") {
         std::hint::black_box(render_file(Path::new(&path)));
         println!("{}", peak_rss_kib());

@@ -6,6 +6,7 @@
 //! (legacy kustomize exec plugin); subcommands, one file each. Exit codes
 //! are `crate::diag::Status`, everywhere.
 
+pub mod allocator;
 mod analyze;
 mod argocd;
 mod at;
