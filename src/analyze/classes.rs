@@ -125,7 +125,7 @@ mod tests {
         Workload {
             namespace: ns.into(),
             name: name.into(),
-            labels: Labels::from([("app".to_string(), app.to_string())]),
+            labels: Labels::from_iter([("app".to_string(), app.to_string())]),
             ports: ports
                 .iter()
                 .map(|&(port, protocol)| ContainerPort {

@@ -15,7 +15,7 @@ fn wl(ns: &str, name: &str, app: &str, ports: &[(&str, u16, Protocol)]) -> Workl
     Workload {
         namespace: ns.into(),
         name: name.into(),
-        labels: Labels::from([("app".to_string(), app.to_string())]),
+        labels: Labels::from_iter([("app".to_string(), app.to_string())]),
         ports: ports
             .iter()
             .map(|&(n, port, protocol)| ContainerPort {

@@ -97,9 +97,9 @@ impl Cluster {
     /// when not declared), as for NetworkPolicies.
     pub fn with_cilium(mut self, cilium: Vec<CiliumPolicy>) -> Cluster {
         for ns in cilium.iter().filter_map(|p| p.namespace.as_ref()) {
-            self.namespaces
-                .entry(ns.clone())
-                .or_insert_with(|| Labels::from([(NAMESPACE_NAME_LABEL.to_string(), ns.clone())]));
+            self.namespaces.entry(ns.clone()).or_insert_with(|| {
+                Labels::from_iter([(NAMESPACE_NAME_LABEL.to_string(), ns.clone())])
+            });
         }
         self.cilium = cilium;
         self
@@ -159,7 +159,7 @@ mod tests {
         let mut declared = BTreeMap::new();
         declared.insert(
             "prod".to_string(),
-            Labels::from([
+            Labels::from_iter([
                 ("env".to_string(), "prod".to_string()),
                 (NAMESPACE_NAME_LABEL.to_string(), "wrong".to_string()),
             ]),
@@ -171,11 +171,14 @@ mod tests {
         );
         let names: Vec<&str> = c.namespaces.keys().map(String::as_str).collect();
         assert_eq!(names, ["dev", "ops", "prod"]);
-        assert_eq!(c.namespaces["prod"]["env"], "prod");
-        assert_eq!(c.namespaces["prod"][NAMESPACE_NAME_LABEL], "prod");
+        assert_eq!(c.namespaces["prod"].get("env").unwrap(), "prod");
+        assert_eq!(
+            c.namespaces["prod"].get(NAMESPACE_NAME_LABEL).unwrap(),
+            "prod"
+        );
         assert_eq!(
             c.namespaces["dev"],
-            Labels::from([(NAMESPACE_NAME_LABEL.to_string(), "dev".to_string())])
+            Labels::from_iter([(NAMESPACE_NAME_LABEL.to_string(), "dev".to_string())])
         );
     }
 

@@ -120,7 +120,7 @@ mod tests {
         Workload {
             namespace: ns.to_string(),
             name: app.to_string(),
-            labels: Labels::from([("app".to_string(), app.to_string())]),
+            labels: Labels::from_iter([("app".to_string(), app.to_string())]),
             ports: Vec::new(),
         }
     }
@@ -139,7 +139,7 @@ mod tests {
         );
         let idx = Index::new(&cluster);
         let a = idx.ns_id("a").unwrap_or(usize::MAX);
-        let web = Selector::new(&LabelSelector::labels(Labels::from([(
+        let web = Selector::new(&LabelSelector::labels(Labels::from_iter([(
             "app".to_string(),
             "web".to_string(),
         )])));

@@ -12,8 +12,6 @@ pub mod names;
 pub mod tiers;
 pub mod yaml;
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 /// The label the control plane puts on every namespace, holding its name
@@ -30,7 +28,7 @@ where
 }
 
 /// Labels and selectors use sorted maps so every output is deterministic.
-pub type Labels = BTreeMap<String, String>;
+pub type Labels = litemap::LiteMap<String, String>;
 
 /// `metadata` of any object: the typed fields plus everything else, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -107,7 +107,10 @@ impl Namer {
                         }
                         let (name, key) = base_name(&stable, workload.as_deref(), pod.as_deref());
                         let selector = match key {
-                            Some(k) => Labels::from([(k.to_string(), stable[k].clone())]),
+                            Some(k) => Labels::from_iter([(
+                                k.to_string(),
+                                stable.get(k).cloned().unwrap_or_default(),
+                            )]),
                             None => stable.clone(),
                         };
                         pods.entry((namespace.clone(), name.clone()))

@@ -14,8 +14,6 @@
 //!
 //! Only requests are listed: a collector leaves replies out.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 use super::{Endpoint, Observation, Parsed, Verdict, line_error};
@@ -102,7 +100,7 @@ pub fn parse_json_lines(file: &str, text: &str) -> Result<Parsed, Errors> {
 fn csv_record(r: Record<String>) -> Result<Record<Labels>, String> {
     let labels = |side: &str, cell: Option<String>| {
         cell.map(|text| {
-            let mut labels = BTreeMap::new();
+            let mut labels = Labels::new();
             for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                 let (k, v) = pair.split_once('=').ok_or_else(|| {
                     format!("{side}_labels: {pair:?} is not key=value (pairs separated by ;)")

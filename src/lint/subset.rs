@@ -70,7 +70,7 @@ fn ns_subset(a: Option<&LabelSelector>, b: Option<&LabelSelector>, own: &Own<'_>
         }
         // A selector pinned to the own namespace's name.
         (Some(x), None) => {
-            let name = LabelSelector::labels(Labels::from([(
+            let name = LabelSelector::labels(Labels::from_iter([(
                 NAMESPACE_NAME_LABEL.to_string(),
                 own.name.to_string(),
             )]));
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn peer_containment_table() {
-        let labels = Labels::from([
+        let labels = Labels::from_iter([
             (NAMESPACE_NAME_LABEL.to_string(), "prod".to_string()),
             ("team".to_string(), "x".to_string()),
         ]);

@@ -50,7 +50,7 @@ impl Builder<'_> {
             namespace_selector: spec.namespace_selector.clone(),
             selector: match (&spec.selector, addresses) {
                 (Some(s), _) => Some(s.clone()),
-                (None, false) => Some(Labels::from([("k8s-app".into(), "kube-dns".into())])),
+                (None, false) => Some(Labels::from_iter([("k8s-app".into(), "kube-dns".into())])),
                 (None, true) => None,
             },
             cidr: spec.cidr.clone(),

@@ -61,7 +61,7 @@ pub struct Window {
 
 /// The runner's pod labels.
 pub fn runner_labels() -> Labels {
-    Labels::from([
+    Labels::from_iter([
         ("app.kubernetes.io/name".into(), RUNNER.into()),
         ("app.kubernetes.io/managed-by".into(), "netpolgen".into()),
     ])

@@ -171,7 +171,7 @@ fn kube_dns() -> Workload {
     Workload {
         namespace: SYSTEM_NAMESPACE.into(),
         name: "kube-dns".into(),
-        labels: Labels::from([("k8s-app".to_string(), "kube-dns".to_string())]),
+        labels: Labels::from_iter([("k8s-app".to_string(), "kube-dns".to_string())]),
         ports: vec![ContainerPort {
             name: Some("dns".into()),
             port: 53,
@@ -201,7 +201,7 @@ fn expected_verdicts(
         .namespaces
         .entry(SYSTEM_NAMESPACE.into())
         .or_insert_with(|| {
-            Labels::from([(
+            Labels::from_iter([(
                 NAMESPACE_NAME_LABEL.to_string(),
                 SYSTEM_NAMESPACE.to_string(),
             )])

@@ -99,7 +99,7 @@ pub fn split(model: &Model, policies: Vec<NetworkPolicy>, cilium: Vec<CiliumRend
     out
 }
 
-fn mark(labels: &mut Labels, annotations: &mut BTreeMap<String, String>, window: &str) {
+fn mark(labels: &mut Labels, annotations: &mut Labels, window: &str) {
     labels.insert(WINDOW_LABEL.into(), window.into());
     annotations.insert(
         "argocd.argoproj.io/compare-options".into(),
@@ -116,7 +116,7 @@ fn mark(labels: &mut Labels, annotations: &mut BTreeMap<String, String>, window:
 fn mark_value(doc: &mut Value, window: &str) {
     let meta = &mut doc["metadata"];
     let mut labels: Labels = serde_json::from_value(meta["labels"].take()).unwrap_or_default();
-    let mut annotations: BTreeMap<String, String> =
+    let mut annotations: Labels =
         serde_json::from_value(meta["annotations"].take()).unwrap_or_default();
     mark(&mut labels, &mut annotations, window);
     meta["labels"] = json!(labels);

@@ -66,7 +66,7 @@ fn the_evaluated_subset_reads() {
     assert!(p.unevaluated.is_empty(), "{:?}", p.unevaluated);
     let s = &p.specs[0];
     let subject = s.endpoints.clone().unwrap_or_default();
-    assert_eq!(subject.selector.match_labels["app"], "web");
+    assert_eq!(subject.selector.match_labels.get("app").unwrap(), "web");
     assert_eq!(subject.selector.match_expressions, [ns_in("shop")]);
     assert_eq!(
         (s.default_deny_ingress, s.default_deny_egress),
@@ -153,11 +153,17 @@ fn namespaces_in_selectors() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(sels[0].match_labels[NAMESPACE_KEY], "kube-system");
+    assert_eq!(
+        sels[0].match_labels.get(NAMESPACE_KEY).unwrap(),
+        "kube-system"
+    );
     assert!(sels[0].match_expressions.is_empty());
     // Namespace labels: every namespace carrying them.
     assert_eq!(
-        sels[1].match_labels["io.cilium.k8s.namespace.labels.team"],
+        sels[1]
+            .match_labels
+            .get("io.cilium.k8s.namespace.labels.team")
+            .unwrap(),
         "blue"
     );
     assert!(sels[1].match_expressions.is_empty());

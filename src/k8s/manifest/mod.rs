@@ -338,7 +338,7 @@ mod tests {
         let docs = parse_text(text, "f.yaml").unwrap();
         assert_eq!(docs.len(), 2);
         let m = from_docs(&docs).unwrap();
-        assert_eq!(m.namespaces["a"]["team"], "x");
+        assert_eq!(m.namespaces["a"].get("team").unwrap(), "x");
         assert_eq!(
             m.workloads[0].ports,
             vec![ContainerPort {
@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(m.workloads.len(), 2);
         assert_eq!(m.workloads[0].namespace, DEFAULT_NAMESPACE);
         assert_eq!(m.workloads[0].ports[0].protocol, Protocol::UDP);
-        assert_eq!(m.workloads[1].labels["app"], "d");
+        assert_eq!(m.workloads[1].labels.get("app").unwrap(), "d");
         assert_eq!(m.skipped, 1);
     }
 

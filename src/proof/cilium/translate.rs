@@ -11,8 +11,8 @@ use crate::k8s::cilium::{
     NAMESPACE_KEY, NAMESPACE_LABELS_PREFIX,
 };
 use crate::k8s::{
-    EgressRule, IngressRule, IntOrString, IpBlock, LabelSelector, NetworkPolicy, NetworkPolicySpec,
-    ObjectMeta, Peer, PolicyPort, PolicyType, Protocol,
+    EgressRule, IngressRule, IntOrString, IpBlock, LabelSelector, Labels, NetworkPolicy,
+    NetworkPolicySpec, ObjectMeta, Peer, PolicyPort, PolicyType, Protocol,
 };
 use crate::model::NAMESPACE_NAME_LABEL;
 
@@ -160,7 +160,10 @@ pub fn translate(policies: &[CiliumPolicy], ns: &str) -> (Vec<NetworkPolicy>, Fi
 
 /// A selector matching no pod.
 fn nothing_selector() -> LabelSelector {
-    LabelSelector::labels([("netpolgen.io/matches".into(), "nothing".into())].into())
+    LabelSelector::labels(Labels::from_iter([(
+        "netpolgen.io/matches".into(),
+        "nothing".into(),
+    )]))
 }
 
 /// A peer that is nobody: an address block with every address excepted.
