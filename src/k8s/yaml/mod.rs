@@ -105,8 +105,17 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
     }
     match fast::documents(text) {
         Some(docs) => Ok(docs),
-        None => parse_documents_slow(text),
+        None => saphyr(text, options()),
     }
+}
+
+/// Every document of a text already checked by [`printable`], by
+/// serde-saphyr.
+fn saphyr<T: DeserializeOwned>(
+    text: &str,
+    options: serde_saphyr::Options,
+) -> Result<Vec<T>, YamlError> {
+    serde_saphyr::from_str_multiple_with_options(text, options).map_err(convert)
 }
 
 /// Every non-empty document of a manifest stream as kubectl reads it:
@@ -115,14 +124,14 @@ pub fn parse_documents_kubectl(text: &str) -> Result<Vec<Value>, YamlError> {
     printable(text)?;
     match fast::documents_with(text, true) {
         Some(docs) => Ok(docs),
-        None => parse_documents_kubectl_slow(text),
+        None => saphyr(text, options_kubectl()),
     }
 }
 
 /// [`parse_documents_kubectl`] by serde-saphyr alone.
 pub fn parse_documents_kubectl_slow(text: &str) -> Result<Vec<Value>, YamlError> {
     printable(text)?;
-    serde_saphyr::from_str_multiple_with_options(text, options_kubectl()).map_err(convert)
+    saphyr(text, options_kubectl())
 }
 
 /// Every document of `text` typed, read by the fast readers; `None` where
@@ -148,17 +157,22 @@ fn typed_fast<T: DeserializeOwned>(text: &str) -> Option<Vec<T>> {
 /// reader is tested against).
 pub fn parse_documents_slow(text: &str) -> Result<Vec<Value>, YamlError> {
     printable(text)?;
-    serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
+    saphyr(text, options())
 }
 
 /// Parses every non-empty document of a stream into a typed value: fast
 /// where the fast reader and serde's JSON types agree, else by serde-saphyr.
 pub fn parse_all<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
     printable(text)?;
-    if let Some(typed) = typed_fast(text) {
-        return Ok(typed);
+    typed(text)
+}
+
+/// [`parse_all`] of a text already checked by [`printable`].
+fn typed<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
+    match typed_fast(text) {
+        Some(typed) => Ok(typed),
+        None => saphyr(text, options()),
     }
-    serde_saphyr::from_str_multiple_with_options(text, options()).map_err(convert)
 }
 
 /// Parses a single-document text into a typed value.
@@ -211,10 +225,10 @@ const PARALLEL_BYTES: usize = 512 << 10;
 /// whole text down the ordinary path, so results and errors are those of
 /// [`parse_all`].
 pub fn parse_all_parallel<T: DeserializeOwned + Send>(text: &str) -> Result<Vec<T>, YamlError> {
-    if text.len() < PARALLEL_BYTES {
-        return parse_all(text);
-    }
     printable(text)?;
+    if text.len() < PARALLEL_BYTES {
+        return typed(text);
+    }
     let parts = parallel::split_documents(text);
     let read = |chunk: &[&str]| -> Option<Vec<T>> {
         let mut out = Vec::new();
@@ -223,12 +237,12 @@ pub fn parse_all_parallel<T: DeserializeOwned + Send>(text: &str) -> Result<Vec<
         }
         Some(out)
     };
-    let typed: Option<Vec<Vec<T>>> = crate::parallel::map_chunks(&parts, 1, read)
+    let fast: Option<Vec<Vec<T>>> = crate::parallel::map_chunks(&parts, 1, read)
         .into_iter()
         .collect();
-    match typed {
+    match fast {
         Some(parts) => Ok(parts.into_iter().flatten().collect()),
-        None => parse_all(text),
+        None => typed(text),
     }
 }
 
